@@ -1,0 +1,24 @@
+//! # gzrs-core
+//!
+//! The Genezio contract, target-agnostic. Genezio hands an HTTP method a *request object*
+//! (`{http, headers, queryStringParameters, rawBody, ...}`) and expects back a *response object*
+//! (`{statusCode, headers, body}`). This crate turns the first into an [`http::Request`] with the
+//! `/<Class>/<method>` prefix stripped, runs any `tower::Service` over it, and turns the
+//! [`http::Response`] back, deciding how the body travels (text or base64-safe binary).
+//!
+//! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
+//! thing in each.
+
+mod error;
+mod request;
+mod response;
+mod service;
+
+pub use error::ContractError;
+pub use request::{strip_class_method, HttpInfo, RequestObject};
+pub use response::{is_text_content_type, HeaderOut, ResponseBody, ResponseObject};
+pub use service::{call, call_object};
+
+/// The request body type every gzrs service receives: the whole body, already in memory (Genezio
+/// delivers bodies whole, never streamed).
+pub type Body = http_body_util::Full<bytes::Bytes>;

@@ -1,0 +1,244 @@
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method, Request, Uri};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::{Body, ContractError};
+
+/// The request object a Genezio HTTP method receives, in every shape Genezio produces it:
+/// genezio-aws and `genezio local` (query values may be arrays), and genezio-cloud (lower-case
+/// headers, single query values).
+///
+/// `isBase64Encoded` is not set by Genezio itself: Genezio signals a binary body by handing the
+/// method a `Buffer` with `rawBody` holding base64 text. The gzrs host sets this flag when it sees
+/// that `Buffer`, so the body bytes are exact either way.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestObject {
+    pub http: Option<HttpInfo>,
+    #[serde(default)]
+    pub headers: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub query_string_parameters: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    #[serde(default)]
+    pub is_base64_encoded: Option<bool>,
+}
+
+/// The `http` section: `path` is the whole path, `/<Class>/<method>` included.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpInfo {
+    pub method: Option<String>,
+    pub path: Option<String>,
+    #[serde(default)]
+    pub source_ip: Option<String>,
+}
+
+/// Characters a path from an event may carry decoded that a URI cannot hold as they are. `%` is
+/// left alone: a path that arrives percent-encoded stays as it was sent.
+const PATH_UNSAFE: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'#').add(b'?').add(b'{').add(b'}');
+
+/// The part of a Genezio path the user's router sees: `/<Class>/<method>/rest` becomes `/rest`;
+/// `/<Class>/<method>` and `/<Class>/<method>/` both become `/`.
+pub fn strip_class_method(path: &str) -> &str {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    let mut parts = rest.splitn(3, '/');
+    let (_class, _method) = (parts.next(), parts.next());
+    match parts.next() {
+        Some(tail) if !tail.is_empty() => {
+            // `tail` borrows from `path`, one byte past the separator we want to keep.
+            let start = path.len() - tail.len() - 1;
+            &path[start..]
+        }
+        _ => "/",
+    }
+}
+
+impl RequestObject {
+    /// Parses the JSON text of a request object.
+    pub fn from_json(text: &str) -> Result<Self, ContractError> {
+        serde_json::from_str(text)
+            .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
+    }
+
+    /// Builds the `http::Request` the user's service receives.
+    pub fn into_http(self) -> Result<Request<Body>, ContractError> {
+        let http = self
+            .http
+            .ok_or_else(|| ContractError::bad_request("request object has no `http` section"))?;
+        let method = http
+            .method
+            .as_deref()
+            .ok_or_else(|| ContractError::bad_request("request object has no `http.method`"))?;
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| ContractError::bad_request(format!("invalid HTTP method {method:?}")))?;
+        let path = http
+            .path
+            .as_deref()
+            .ok_or_else(|| ContractError::bad_request("request object has no `http.path`"))?;
+
+        let mut target: String = utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
+        if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string) {
+            target.push('?');
+            target.push_str(&query);
+        }
+        let uri: Uri = target
+            .parse()
+            .map_err(|e| ContractError::bad_request(format!("invalid request path {path:?}: {e}")))?;
+
+        let body = decode_body(self.raw_body, self.is_base64_encoded.unwrap_or(false))?;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::new(body))
+            .map_err(|e| ContractError::bad_request(e.to_string()))?;
+
+        let headers = request.headers_mut();
+        for (name, value) in self.headers.iter().flatten() {
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ContractError::bad_request(format!("invalid header name {name:?}")))?;
+            for text in values(value) {
+                let value = HeaderValue::from_str(&text).map_err(|_| {
+                    ContractError::bad_request(format!("invalid value for header {name:?}"))
+                })?;
+                headers.append(header.clone(), value);
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// Rebuilds a query string from Genezio's parsed parameters. There is no raw query string in
+/// the contract, so this is the canonical `application/x-www-form-urlencoded` form of the same
+/// pairs: array values (`genezio local`'s repeated keys) become repeated keys again.
+fn query_string(params: &Map<String, Value>) -> Option<String> {
+    if params.is_empty() {
+        return None;
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in params {
+        for text in values(value) {
+            out.append_pair(key, &text);
+        }
+    }
+    Some(out.finish())
+}
+
+/// The string values of a JSON value as Genezio uses it in headers and query parameters: a
+/// string, an array of them, or (defensively) a scalar.
+fn values(value: &Value) -> Vec<String> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(values).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+fn decode_body(raw: Option<String>, base64: bool) -> Result<Bytes, ContractError> {
+    match raw {
+        None => Ok(Bytes::new()),
+        Some(text) if base64 => base64::engine::general_purpose::STANDARD
+            .decode(text.trim_end())
+            .map(Bytes::from)
+            .map_err(|e| ContractError::bad_request(format!("body is not valid base64: {e}"))),
+        Some(text) => Ok(Bytes::from(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use serde_json::json;
+
+    fn parse(value: Value) -> Result<Request<Body>, ContractError> {
+        RequestObject::from_json(&value.to_string())?.into_http()
+    }
+
+    async fn body_of(req: Request<Body>) -> Vec<u8> {
+        req.into_body().collect().await.unwrap().to_bytes().to_vec()
+    }
+
+    #[test]
+    fn strips_class_and_method() {
+        assert_eq!(strip_class_method("/Hello/api"), "/");
+        assert_eq!(strip_class_method("/Hello/api/"), "/");
+        assert_eq!(strip_class_method("/Hello/api/users/7"), "/users/7");
+        assert_eq!(strip_class_method("/Hello/api/a/"), "/a/");
+        assert_eq!(strip_class_method("/Hello"), "/");
+        assert_eq!(strip_class_method("/Hello/api//x"), "//x");
+    }
+
+    #[tokio::test]
+    async fn aws_shape_with_binary_body() {
+        let req = parse(json!({
+            "http": {"method": "POST", "path": "/Hello/api/echo", "protocol": "HTTP/1.1"},
+            "headers": {"content-type": "application/octet-stream", "x-a": "1"},
+            "queryStringParameters": {"q": "a b&c", "x": ["1", "2"]},
+            "rawBody": "AAH/",
+            "isBase64Encoded": true,
+            "timeEpoch": 1,
+        }))
+        .unwrap();
+        assert_eq!(req.method(), Method::POST);
+        assert_eq!(req.uri().path(), "/echo");
+        assert_eq!(req.uri().query(), Some("q=a+b%26c&x=1&x=2"));
+        assert_eq!(req.headers()["x-a"], "1");
+        assert_eq!(body_of(req).await, vec![0, 1, 255]);
+    }
+
+    #[tokio::test]
+    async fn text_body_comes_from_raw_body_exactly() {
+        let req = parse(json!({
+            "http": {"method": "POST", "path": "/Hello/api"},
+            "rawBody": "{ \"a\" : 1 }",
+        }))
+        .unwrap();
+        assert_eq!(req.uri().path(), "/");
+        assert_eq!(req.uri().query(), None);
+        assert_eq!(body_of(req).await, b"{ \"a\" : 1 }");
+    }
+
+    #[test]
+    fn decoded_path_characters_are_reencoded() {
+        let req = parse(json!({"http": {"method": "GET", "path": "/C/m/a b/ü%20"}})).unwrap();
+        assert_eq!(req.uri().path(), "/a%20b/%C3%BC%20");
+    }
+
+    #[test]
+    fn repeated_header_values_are_kept() {
+        let req = parse(json!({
+            "http": {"method": "GET", "path": "/C/m"},
+            "headers": {"accept": ["a", "b"]},
+        }))
+        .unwrap();
+        let all: Vec<_> = req.headers().get_all("accept").iter().collect();
+        assert_eq!(all, ["a", "b"]);
+    }
+
+    #[test]
+    fn bad_input_is_a_400_with_a_message() {
+        let cases = [
+            json!({}),
+            json!({"http": {"path": "/C/m"}}),
+            json!({"http": {"method": "GET"}}),
+            json!({"http": {"method": "G ET", "path": "/C/m"}}),
+            json!({"http": {"method": "GET", "path": "/C/m"}, "headers": {"x": "a\nb"}}),
+            json!({"http": {"method": "GET", "path": "/C/m"}, "headers": {"bad name": "v"}}),
+            json!({"http": {"method": "POST", "path": "/C/m"}, "rawBody": "@@@", "isBase64Encoded": true}),
+        ];
+        for case in cases {
+            let err = parse(case.clone()).expect_err(&case.to_string());
+            assert_eq!(err.status, 400, "{case}");
+            assert!(!err.message.is_empty());
+        }
+        let err = RequestObject::from_json("{not json").unwrap_err();
+        assert!(err.message.contains("malformed request object"));
+    }
+}

@@ -1,0 +1,199 @@
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{header, HeaderMap, Response, StatusCode};
+use serde_json::{json, Map, Value};
+
+use crate::ContractError;
+
+/// A response in Genezio's terms: what an HTTP method returns to Genezio's handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseObject {
+    pub status_code: u16,
+    /// Header names (lower-case) in the order the service set them. A name that appears several
+    /// times keeps its values apart only for `set-cookie`, which cannot be joined; the others are
+    /// joined with `, ` as HTTP allows.
+    pub headers: Vec<(String, HeaderOut)>,
+    pub body: ResponseBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderOut {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// How the body must travel: Genezio passes a string through and sends a `Buffer` as base64, so
+/// bytes that are not UTF-8 text must go as binary to survive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    Text(String),
+    Binary(Bytes),
+}
+
+impl ResponseBody {
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            ResponseBody::Text(text) => text.as_bytes(),
+            ResponseBody::Binary(bytes) => bytes,
+        }
+    }
+}
+
+/// Headers the host computes itself; passing the service's copy on could contradict it.
+const HOP_BY_HOP: [&str; 4] = ["content-length", "transfer-encoding", "connection", "keep-alive"];
+
+/// Whether a body of this content type is meant as text. Only then is it sent as a string;
+/// everything else goes as binary, whatever the bytes look like.
+pub fn is_text_content_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let Some((kind, sub)) = essence.split_once('/') else { return false };
+    kind == "text"
+        || (kind == "application"
+            && (matches!(
+                sub,
+                "json" | "xml" | "javascript" | "ecmascript" | "x-www-form-urlencoded" | "graphql"
+            ) || sub.ends_with("+json")
+                || sub.ends_with("+xml")))
+        || (kind == "image" && sub == "svg+xml")
+}
+
+impl ResponseObject {
+    pub fn from_http(response: Response<Bytes>) -> Self {
+        let (parts, body) = response.into_parts();
+        let text = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_text_content_type);
+        let body = match (text, body.is_empty()) {
+            (_, true) => ResponseBody::Text(String::new()),
+            (true, false) => match String::from_utf8(body.to_vec()) {
+                Ok(text) => ResponseBody::Text(text),
+                Err(_) => ResponseBody::Binary(body),
+            },
+            (false, false) => ResponseBody::Binary(body),
+        };
+        Self { status_code: parts.status.as_u16(), headers: collect_headers(&parts.headers), body }
+    }
+
+    /// A JSON error answer, `{"error": message}`, as Genezio itself answers errors.
+    pub fn error(status: StatusCode, message: &str) -> Self {
+        Self {
+            status_code: status.as_u16(),
+            headers: vec![("content-type".into(), HeaderOut::One("application/json".into()))],
+            body: ResponseBody::Text(json!({ "error": message }).to_string()),
+        }
+    }
+
+    /// The `headers` object of the response, as JSON.
+    pub fn headers_json(&self) -> Value {
+        let map: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    HeaderOut::One(v) => Value::String(v.clone()),
+                    HeaderOut::Many(vs) => Value::Array(vs.iter().cloned().map(Value::String).collect()),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        Value::Object(map)
+    }
+
+    /// The whole response object as JSON, with a binary body as base64 and `isBase64Encoded`
+    /// set: the form a Lambda response takes.
+    pub fn to_json(&self) -> Value {
+        let (body, base64) = match &self.body {
+            ResponseBody::Text(text) => (text.clone(), false),
+            ResponseBody::Binary(bytes) => {
+                (base64::engine::general_purpose::STANDARD.encode(bytes), true)
+            }
+        };
+        json!({
+            "statusCode": self.status_code,
+            "headers": self.headers_json(),
+            "body": body,
+            "isBase64Encoded": base64,
+        })
+    }
+}
+
+impl From<ContractError> for ResponseObject {
+    fn from(err: ContractError) -> Self {
+        ResponseObject::error(err.status, &err.message)
+    }
+}
+
+fn collect_headers(headers: &HeaderMap) -> Vec<(String, HeaderOut)> {
+    let mut out: Vec<(String, HeaderOut)> = Vec::new();
+    for name in headers.keys() {
+        if HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        let mut values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let value = if values.len() == 1 {
+            HeaderOut::One(values.pop().unwrap_or_default())
+        } else if name == header::SET_COOKIE {
+            HeaderOut::Many(values)
+        } else {
+            HeaderOut::One(values.join(", "))
+        };
+        out.push((name.as_str().to_owned(), value));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>, body: &'static [u8]) -> ResponseObject {
+        let mut builder = Response::builder().status(201);
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        ResponseObject::from_http(builder.body(Bytes::from_static(body)).unwrap())
+    }
+
+    #[test]
+    fn text_stays_text_and_binary_stays_exact() {
+        assert_eq!(response(Some("text/plain; charset=utf-8"), "héllo".as_bytes()).body, ResponseBody::Text("héllo".into()));
+        assert_eq!(response(Some("application/problem+json"), b"{}").body, ResponseBody::Text("{}".into()));
+        assert_eq!(response(Some("application/octet-stream"), b"abc").body, ResponseBody::Binary(Bytes::from_static(b"abc")));
+        assert_eq!(response(None, b"abc").body, ResponseBody::Binary(Bytes::from_static(b"abc")));
+        // Declared as text but not UTF-8: the bytes win.
+        assert_eq!(response(Some("text/plain"), b"\xff\xfe").body, ResponseBody::Binary(Bytes::from_static(b"\xff\xfe")));
+        assert_eq!(response(None, b"").body, ResponseBody::Text(String::new()));
+    }
+
+    #[test]
+    fn set_cookies_stay_separate_and_others_join() {
+        let response = Response::builder()
+            .header("set-cookie", "a=1")
+            .header("x-multi", "1")
+            .header("set-cookie", "b=2; Path=/")
+            .header("x-multi", "2")
+            .header("content-length", "0")
+            .body(Bytes::new())
+            .unwrap();
+        let object = ResponseObject::from_http(response);
+        assert_eq!(
+            object.headers_json(),
+            json!({"set-cookie": ["a=1", "b=2; Path=/"], "x-multi": "1, 2"})
+        );
+        assert_eq!(object.status_code, 200);
+    }
+
+    #[test]
+    fn lambda_json_carries_binary_as_base64() {
+        let json = response(Some("image/png"), b"\x00\x01").to_json();
+        assert_eq!(json["body"], "AAE=");
+        assert_eq!(json["isBase64Encoded"], true);
+        assert_eq!(json["statusCode"], 201);
+    }
+}
