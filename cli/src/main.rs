@@ -1,1 +1,110 @@
-fn main() {}
+//! # gzrs
+//!
+//! Puts a Rust HTTP service (an axum `Router`, or any `tower::Service` over `http` types) on
+//! Genezio. `gzrs build` turns the user's crate into a Genezio project that deploys unmodified;
+//! `gzrs local` runs it under the real `genezio local`; `gzrs new` starts a crate.
+
+mod genezio;
+mod local;
+mod new;
+mod progress;
+mod project;
+mod toolchain;
+mod wasm;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "gzrs", version, about = "Run a Rust HTTP service on Genezio", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new service crate: a plain library with `pub fn app() -> axum::Router`.
+    New {
+        /// Directory to create; its last component is the crate name.
+        path: PathBuf,
+    },
+    /// Turn a service crate into a Genezio project directory (genezio.yaml and a backend folder).
+    ///
+    /// The project deploys with `genezio deploy` and runs with `genezio local`, unmodified. Routes
+    /// are served at `/<class>/<method>/<your routes>`; class, method and the function that
+    /// builds the service come from `[package.metadata.gzrs]` in the crate's Cargo.toml.
+    Build(BuildArgs),
+    /// Build the project and serve it under the real `genezio local` (Ctrl-C to stop).
+    Local {
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Port for genezio local.
+        #[arg(long, default_value_t = 8083)]
+        port: u16,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// How the service runs: `wasm` compiles it to wasm32 and runs it inside the Node class.
+    #[arg(long, value_enum)]
+    mode: Mode,
+    /// Output directory [default: <target dir>/gzrs/<mode>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Do not run `npm install` in the generated backend folder.
+    #[arg(long)]
+    no_install: bool,
+    /// Show the full output of cargo and npm.
+    #[arg(long, short)]
+    verbose: bool,
+    /// The service crate (a directory with Cargo.toml).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// wasm32-unknown-unknown, loaded by the generated class: one artifact for arm64 and x86_64.
+    Wasm,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Wasm => "wasm",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::New { path } => new::run(&path),
+        Command::Build(args) => build(&args).map(|out| {
+            eprintln!("\nGenezio project written to {}", out.display());
+            eprintln!("  run it:    cd {} && genezio local", out.display());
+            eprintln!("  deploy it: cd {} && genezio deploy", out.display());
+        }),
+        Command::Local { build: args, port } => build(&args).and_then(|out| local::run(&out, port)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
+    let krate = project::UserCrate::load(&args.path)?;
+    let out = args.out.clone().unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
+    match args.mode {
+        Mode::Wasm => wasm::build(&krate, &out, args)?,
+    }
+    Ok(out)
+}

@@ -1,0 +1,177 @@
+//! # gzrs-wasm
+//!
+//! Exports a user's `tower::Service` (an axum `Router`, typically) to the JavaScript host that
+//! gzrs generates, through wasm-bindgen.
+//!
+//! The host hands over a Genezio request object as JSON plus its raw body; [`gzrs-core`] turns
+//! it into an `http::Request`, the service answers, and the reply goes back as status, headers
+//! and a text or binary body.
+//!
+//! Futures are driven by a small executor whose scheduler is the host: a task's waker asks the
+//! host to poll it again, and every poll is a call the host makes and guards. That is what lets
+//! many requests be in flight on one instance, and what makes a panic recoverable: a panic (which
+//! aborts on `wasm32-unknown-unknown`) always surfaces as a trap inside a host call, never inside
+//! a detached callback, so the host can answer 500 and re-create the instance.
+//!
+//! A user never calls this crate: `gzrs build --mode wasm` generates the one line that does,
+//! `gzrs_wasm::serve(user_crate::app())`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use gzrs_core::{Body, RequestObject, ResponseBody, ResponseObject};
+use http::{Request, Response};
+use tower_service::Service;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Asks the host to call [`gzrs_poll`] for this task soon.
+    #[wasm_bindgen(js_namespace = __gzrs_host, js_name = wake)]
+    fn host_wake(task: u32);
+    /// Tells the host a panic is under way, with its message, just before the instance traps.
+    #[wasm_bindgen(js_namespace = __gzrs_host, js_name = panicked)]
+    fn host_panicked(message: &str);
+}
+
+type Task = Pin<Box<dyn Future<Output = ResponseObject>>>;
+type Handler = Box<dyn Fn(RequestObject) -> Task>;
+
+thread_local! {
+    static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
+    static TASKS: RefCell<Tasks> = RefCell::new(Tasks::default());
+}
+
+#[derive(Default)]
+struct Tasks {
+    next_id: u32,
+    live: HashMap<u32, Task>,
+}
+
+/// Installs `service` as the one this instance serves. Call it once, from the module's start
+/// function. Each request gets its own clone, as `tower::ServiceExt::oneshot` would.
+pub fn serve<S, B>(service: S)
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body + 'static,
+    B::Error: Display,
+{
+    std::panic::set_hook(Box::new(|info| host_panicked(&info.to_string())));
+    let handler: Handler =
+        Box::new(move |object| Box::pin(gzrs_core::call_object(service.clone(), object)));
+    HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
+}
+
+/// Starts a request; returns its task id. `meta` is the request object as JSON (without its
+/// body); `raw_body` is `rawBody` as Genezio delivered it. The host polls the task right away.
+#[wasm_bindgen]
+pub fn gzrs_start(meta: &str, raw_body: Option<String>) -> u32 {
+    let task: Task = match RequestObject::from_json(meta) {
+        Ok(mut object) => {
+            object.raw_body = raw_body;
+            HANDLER.with(|slot| match slot.borrow().as_ref() {
+                Some(handler) => handler(object),
+                None => Box::pin(std::future::ready(ResponseObject::from(
+                    gzrs_core::ContractError::internal("no service installed: gzrs_wasm::serve was not called"),
+                ))),
+            })
+        }
+        Err(err) => Box::pin(std::future::ready(ResponseObject::from(err))),
+    };
+    TASKS.with(|tasks| {
+        let mut tasks = tasks.borrow_mut();
+        let id = tasks.next_id;
+        tasks.next_id = tasks.next_id.wrapping_add(1);
+        tasks.live.insert(id, task);
+        id
+    })
+}
+
+/// Polls a task once. `undefined` while it is pending (its waker will call the host back);
+/// the reply once it is done.
+#[wasm_bindgen]
+pub fn gzrs_poll(task: u32) -> Option<Reply> {
+    // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.
+    let mut future = TASKS.with(|tasks| tasks.borrow_mut().live.remove(&task))?;
+    let waker = Waker::from(Arc::new(HostWaker(task)));
+    match future.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(response) => Some(Reply::from(response)),
+        Poll::Pending => {
+            TASKS.with(|tasks| tasks.borrow_mut().live.insert(task, future));
+            None
+        }
+    }
+}
+
+/// How many tasks are in flight: for the host's diagnostics and tests.
+#[wasm_bindgen]
+pub fn gzrs_in_flight() -> u32 {
+    TASKS.with(|tasks| tasks.borrow().live.len() as u32)
+}
+
+struct HostWaker(u32);
+
+impl Wake for HostWaker {
+    fn wake(self: Arc<Self>) {
+        host_wake(self.0);
+    }
+}
+
+/// A finished response, read by the host field by field.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Reply {
+    status: u16,
+    headers: String,
+    body: Option<ResponseBody>,
+}
+
+#[wasm_bindgen]
+impl Reply {
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers object as JSON; `set-cookie` is an array when there are several.
+    #[wasm_bindgen(getter)]
+    pub fn headers(&self) -> String {
+        self.headers.clone()
+    }
+
+    /// The body if it is text; `undefined` if it is binary (then call `takeBinary`).
+    #[wasm_bindgen(js_name = takeText)]
+    pub fn take_text(&mut self) -> Option<String> {
+        match self.body.take() {
+            Some(ResponseBody::Text(text)) => Some(text),
+            other => {
+                self.body = other;
+                None
+            }
+        }
+    }
+
+    #[wasm_bindgen(js_name = takeBinary)]
+    pub fn take_binary(&mut self) -> Option<Vec<u8>> {
+        match self.body.take() {
+            Some(ResponseBody::Binary(bytes)) => Some(bytes.to_vec()),
+            other => {
+                self.body = other;
+                None
+            }
+        }
+    }
+}
+
+impl From<ResponseObject> for Reply {
+    fn from(response: ResponseObject) -> Self {
+        let headers = response.headers_json().to_string();
+        Reply { status: response.status_code, headers, body: Some(response.body) }
+    }
+}

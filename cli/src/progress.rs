@@ -1,0 +1,48 @@
+//! Progress for long steps: a spinner with the step's name on a terminal, plain lines elsewhere.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub struct Step {
+    bar: Option<ProgressBar>,
+    name: String,
+    started: Instant,
+}
+
+impl Step {
+    pub fn start(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+            bar.set_message(name.clone());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        if bar.is_none() {
+            eprintln!("{name}...");
+        }
+        Step { bar, name, started: Instant::now() }
+    }
+
+    pub fn done(self) {
+        let elapsed = self.started.elapsed().as_secs_f32();
+        let line = format!("✓ {} ({elapsed:.1}s)", self.name);
+        match &self.bar {
+            Some(bar) => bar.finish_with_message(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            if !bar.is_finished() {
+                bar.abandon_with_message(format!("✗ {}", self.name));
+            }
+        }
+    }
+}

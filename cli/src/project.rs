@@ -1,0 +1,171 @@
+//! The user's service crate, as `cargo metadata` describes it, and its `[package.metadata.gzrs]`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{anyhow, bail, Context, Result};
+use heck::ToUpperCamelCase;
+use serde::Deserialize;
+
+#[derive(Debug, Clone)]
+pub struct UserCrate {
+    /// The package name, as in Cargo.toml.
+    pub name: String,
+    pub version: String,
+    pub manifest_path: PathBuf,
+    pub target_dir: PathBuf,
+    /// The lockfile of the crate's workspace, if it has one.
+    pub lockfile: Option<PathBuf>,
+    pub config: Config,
+}
+
+/// `[package.metadata.gzrs]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The Genezio class name; URLs start `/<class>/`.
+    pub class: String,
+    /// The class's HTTP method; URLs start `/<class>/<method>/`.
+    pub method: String,
+    /// The function that builds the service: `pub fn <function>() -> impl Service`.
+    pub function: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    class: Option<String>,
+    method: Option<String>,
+    function: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    target_directory: PathBuf,
+    workspace_root: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    name: String,
+    version: String,
+    manifest_path: PathBuf,
+    targets: Vec<Target>,
+    #[serde(default)]
+    metadata: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    kind: Vec<String>,
+}
+
+impl UserCrate {
+    pub fn load(path: &Path) -> Result<Self> {
+        let manifest = if path.is_file() { path.to_path_buf() } else { path.join("Cargo.toml") };
+        if !manifest.exists() {
+            bail!(
+                "no Cargo.toml at {}: point gzrs at your service crate (or create one with `gzrs new NAME`)",
+                path.display()
+            );
+        }
+        let manifest = manifest.canonicalize()?;
+        let output = Command::new(cargo())
+            .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+            .arg(&manifest)
+            .output()
+            .context("could not run `cargo metadata`: is cargo installed and on PATH?")?;
+        if !output.status.success() {
+            bail!("`cargo metadata` failed for {}:\n{}", manifest.display(), String::from_utf8_lossy(&output.stderr));
+        }
+        let metadata: Metadata = serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
+        let package = metadata
+            .packages
+            .into_iter()
+            .find(|p| p.manifest_path == manifest)
+            .ok_or_else(|| anyhow!("{} is a virtual workspace manifest; point gzrs at the service crate inside it", manifest.display()))?;
+        package.targets.iter().find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib")).ok_or_else(|| {
+            anyhow!(
+                "crate `{}` has no library target: gzrs serves a library crate with `pub fn app() -> axum::Router` in src/lib.rs",
+                package.name
+            )
+        })?;
+        let raw: RawConfig = match package.metadata.as_ref().and_then(|m| m.get("gzrs")) {
+            Some(table) => serde_json::from_value(table.clone())
+                .with_context(|| format!("invalid [package.metadata.gzrs] in {} (keys: class, method, function)", manifest.display()))?,
+            None => RawConfig::default(),
+        };
+        let config = Config::resolve(&package.name, raw)?;
+        let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
+        Ok(UserCrate {
+            name: package.name,
+            version: package.version,
+            manifest_path: manifest,
+            target_dir: metadata.target_directory,
+            lockfile,
+            config,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.manifest_path.parent().expect("a manifest path has a parent")
+    }
+
+    /// A Genezio project name: a letter first, then letters, digits and `-`.
+    pub fn project_name(&self) -> String {
+        let mut name: String =
+            self.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            name.insert_str(0, "app-");
+        }
+        name
+    }
+}
+
+impl Config {
+    fn resolve(crate_name: &str, raw: RawConfig) -> Result<Self> {
+        let config = Config {
+            class: raw.class.unwrap_or_else(|| crate_name.to_upper_camel_case()),
+            method: raw.method.unwrap_or_else(|| "api".into()),
+            function: raw.function.unwrap_or_else(|| "app".into()),
+        };
+        for (key, value) in [("class", &config.class), ("method", &config.method), ("function", &config.function)] {
+            if !is_identifier(value) {
+                bail!("[package.metadata.gzrs] {key} = {value:?} is not a valid identifier (letters, digits, `_`; not starting with a digit)");
+            }
+        }
+        if !config.class.starts_with(|c: char| c.is_ascii_uppercase()) {
+            bail!("[package.metadata.gzrs] class = {:?} must start with an upper-case letter (it names a TypeScript class)", config.class);
+        }
+        Ok(config)
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The cargo that invoked us (under `cargo run`) or the one on PATH.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_crate_name() {
+        let config = Config::resolve("my-service", RawConfig::default()).unwrap();
+        assert_eq!(config, Config { class: "MyService".into(), method: "api".into(), function: "app".into() });
+    }
+
+    #[test]
+    fn invalid_names_are_refused_with_the_key() {
+        let err = Config::resolve("x", RawConfig { method: Some("a-b".into()), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("method"), "{err}");
+        let err = Config::resolve("x", RawConfig { class: Some("lower".into()), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("upper-case"), "{err}");
+    }
+}

@@ -1,0 +1,179 @@
+// gzrs wasm host: loads a gzrs service compiled to wasm32 and hands it Genezio requests.
+//
+// The Rust side (gzrs-wasm) exports `gzrs_start(meta, rawBody) -> task` and
+// `gzrs_poll(task) -> Reply | undefined`; this file is the scheduler for those tasks. Every call
+// into the instance happens here, inside a try/catch, so a panic (a trap on wasm32) always lands
+// in `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance
+// serves the next one.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const hosts = new Map();
+
+export class WasmHost {
+  /**
+   * Loads the module once per glue (wasm-bindgen keeps its instance in module state, so there is
+   * one per process anyway) and returns its host.
+   * @param glue the wasm-bindgen `web` glue module (`import * as glue from "./gzrs/app.js"`)
+   * @param baseUrl `import.meta.url` of the caller
+   * @param wasmPath the `.wasm` file's path relative to the caller
+   */
+  static load(glue, baseUrl, wasmPath) {
+    let host = hosts.get(glue);
+    if (!host) {
+      host = new WasmHost(glue, readWasm(baseUrl, wasmPath));
+      hosts.set(glue, host);
+    }
+    return host;
+  }
+
+  #glue;
+  #pending = new Map(); // task id -> resolve
+  #scheduled = new Set();
+  #lastPanic = undefined;
+  /** How many times the instance was re-created after a trap. */
+  resets = 0;
+
+  constructor(glue, wasmBytes) {
+    this.#glue = glue;
+    globalThis.__gzrs_host = {
+      wake: (task) => this.#wake(task),
+      panicked: (message) => {
+        this.#lastPanic = message;
+        console.error(`gzrs: the service panicked: ${message}`);
+      },
+    };
+    glue.initSync({ module: wasmBytes });
+  }
+
+  /** Answers one Genezio HTTP request object with a Genezio response object. */
+  handle(req) {
+    let task;
+    try {
+      const [meta, rawBody] = marshal(req);
+      task = this.#glue.gzrs_start(meta, rawBody);
+    } catch (error) {
+      return Promise.resolve(this.#recover(error));
+    }
+    return new Promise((resolve) => {
+      // Registered before the first poll: a future may wake itself while being polled.
+      this.#pending.set(task, resolve);
+      this.#poll(task);
+    });
+  }
+
+  /** Requests in flight on the current instance. */
+  get inFlight() {
+    return this.#pending.size;
+  }
+
+  #wake(task) {
+    if (this.#scheduled.has(task)) return;
+    this.#scheduled.add(task);
+    queueMicrotask(() => {
+      this.#scheduled.delete(task);
+      this.#poll(task);
+    });
+  }
+
+  #poll(task) {
+    const resolve = this.#pending.get(task);
+    if (!resolve) return; // a stale wake-up from a task already answered
+    let response;
+    try {
+      const reply = this.#glue.gzrs_poll(task);
+      if (reply === undefined) return;
+      response = unmarshal(reply);
+    } catch (error) {
+      this.#recover(error);
+      return;
+    }
+    this.#pending.delete(task);
+    resolve(response);
+  }
+
+  // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust
+  // frames), so every request on it answers 500 and the instance is re-created.
+  #recover(error) {
+    const reason = this.#lastPanic ?? `the service failed: ${error?.message ?? error}`;
+    this.#lastPanic = undefined;
+    const answer = errorResponse(500, reason);
+    const waiting = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#scheduled.clear();
+    this.resets++;
+    this.#glue.__wbg_reset_state();
+    for (const resolve of waiting) resolve(answer);
+    return answer;
+  }
+}
+
+/**
+ * The request object as gzrs-core reads it: everything but the body as JSON, and `rawBody`
+ * beside it. Genezio signals a binary body by handing over a Buffer (with `rawBody` holding the
+ * base64 text), so that is passed on as `isBase64Encoded`.
+ */
+export function marshal(req) {
+  if (req === null || typeof req !== "object") throw new TypeError("request is not an object");
+  const binary = Buffer.isBuffer(req.body);
+  let rawBody = req.rawBody;
+  if (typeof rawBody !== "string") {
+    if (binary) rawBody = req.body.toString("base64");
+    else if (typeof req.body === "string") rawBody = req.body;
+    else if (req.body !== undefined && req.body !== null) rawBody = JSON.stringify(req.body);
+    else rawBody = undefined;
+  }
+  const meta = JSON.stringify({
+    http: req.http,
+    headers: req.headers,
+    queryStringParameters: req.queryStringParameters,
+    isBase64Encoded: binary,
+  });
+  return [meta, rawBody];
+}
+
+function unmarshal(reply) {
+  try {
+    const statusCode = reply.status;
+    const headers = JSON.parse(reply.headers);
+    let body = reply.takeText();
+    if (body === undefined) {
+      const bytes = reply.takeBinary();
+      body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return { statusCode, headers, body };
+  } finally {
+    reply.free();
+  }
+}
+
+export function errorResponse(statusCode, message) {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ error: message }),
+  };
+}
+
+/**
+ * Finds the `.wasm` file. Bundled by Genezio, the caller becomes `module.mjs` at the bundle root
+ * and the file is copied at its path relative to the backend folder, so the same relative path
+ * works bundled and unbundled; the task root and the working directory are fallbacks.
+ */
+function readWasm(baseUrl, wasmPath) {
+  const candidates = [fileURLToPath(new URL(wasmPath, baseUrl))];
+  if (process.env.LAMBDA_TASK_ROOT) candidates.push(path.join(process.env.LAMBDA_TASK_ROOT, wasmPath));
+  candidates.push(path.resolve(wasmPath));
+  for (const candidate of candidates) {
+    try {
+      return readFileSync(candidate);
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+    }
+  }
+  throw new Error(
+    `gzrs: cannot find the service's wasm module; looked at ${candidates.join(", ")}. ` +
+      "Rebuild the project with `gzrs build --mode wasm` and deploy the whole output folder.",
+  );
+}
