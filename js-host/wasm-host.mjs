@@ -49,9 +49,13 @@ export class WasmHost {
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   handle(req) {
-    let task;
+    let meta, rawBody, task;
     try {
-      const [meta, rawBody] = marshal(req);
+      [meta, rawBody] = marshal(req);
+    } catch (error) {
+      return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
+    }
+    try {
       task = this.#glue.gzrs_start(meta, rawBody);
     } catch (error) {
       return Promise.resolve(this.#recover(error));

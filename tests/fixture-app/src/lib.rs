@@ -1,0 +1,113 @@
+//! The fixture service the end-to-end tests build in every mode: one route per case of the
+//! request corpus, written as any axum user would.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, Query},
+    http::{header, HeaderMap, Method, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+    Json, Router,
+};
+use serde_json::{json, Value};
+
+pub fn app() -> Router {
+    Router::new()
+        .route("/", get(|| async { "fixture root" }))
+        .route("/users/{id}/posts/{post}", get(user_post))
+        .route("/query", get(query))
+        .route("/echo/json", post(|Json(v): Json<Value>| async move { Json(v) }))
+        .route("/echo/text", post(|text: String| async move { text }))
+        .route("/echo/binary", post(echo_binary))
+        .route("/size", post(|body: Bytes| async move { body.len().to_string() }))
+        .route("/big/{n}", get(big))
+        .route("/status/{code}", get(status))
+        .route("/headers", get(headers))
+        .route("/cookies", get(cookies))
+        .route("/utf8", get(|| async { "héllo wörld ✓ 日本語 🎉" }))
+        .route("/items/{id}", put(item).patch(item).delete(item))
+        .route("/files/{*rest}", get(|Path(rest): Path<String>| async move { format!("file: {rest}") }))
+        .route("/yield/{n}", get(yield_then_answer))
+        .route("/panic", get(panics))
+}
+
+async fn user_post(Path((id, post)): Path<(u64, String)>) -> Json<Value> {
+    Json(json!({ "user": id, "post": post }))
+}
+
+/// The query as the pairs the router decoded: the raw string is not part of the contract.
+async fn query(Query(pairs): Query<Vec<(String, String)>>) -> Json<Value> {
+    Json(json!(pairs))
+}
+
+async fn echo_binary(headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// `n` bytes of a pattern that covers every byte value.
+async fn big(Path(n): Path<usize>) -> Response {
+    let body: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+    ([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response()
+}
+
+async fn status(Path(code): Path<u16>) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    if status == StatusCode::NO_CONTENT {
+        return status.into_response();
+    }
+    (status, Json(json!({ "status": code }))).into_response()
+}
+
+async fn headers(request_headers: HeaderMap) -> Response {
+    let echoed = request_headers.get("x-echo").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (
+        [("x-custom", "custom value"), ("x-echoed", echoed.as_str()), ("cache-control", "no-store")],
+        "headers set",
+    )
+        .into_response()
+}
+
+async fn cookies() -> Response {
+    let mut response = "two cookies".into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, "session=abc123; Path=/; HttpOnly".parse().unwrap());
+    headers.append(header::SET_COOKIE, "theme=dark; Max-Age=3600".parse().unwrap());
+    response
+}
+
+async fn item(method: Method, Path(id): Path<String>) -> String {
+    format!("{method} item {id}")
+}
+
+/// Returns pending `n` times (waking itself each time) before answering: exercises the
+/// host-driven executor and keeps requests in flight together.
+async fn yield_then_answer(Path(n): Path<u32>) -> String {
+    YieldN(n).await;
+    format!("yielded {n}")
+}
+
+struct YieldN(u32);
+
+impl Future for YieldN {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+async fn panics() -> &'static str {
+    panic!("the fixture panicked on purpose")
+}
