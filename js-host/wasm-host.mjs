@@ -86,9 +86,13 @@ export class WasmHost {
     if (!resolve) return; // a stale wake-up from a task already answered
     let response;
     try {
-      const reply = this.#glue.gzrs_poll(task);
-      if (reply === undefined) return;
-      response = unmarshal(reply);
+      const head = this.#glue.gzrs_poll(task);
+      if (head === undefined) return;
+      response = JSON.parse(head);
+      if (response.body === undefined) {
+        const bytes = this.#glue.gzrs_take_binary(task);
+        response.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
     } catch (error) {
       this.#recover(error);
       return;
@@ -135,21 +139,6 @@ export function marshal(req) {
     isBase64Encoded: binary,
   });
   return [meta, rawBody];
-}
-
-function unmarshal(reply) {
-  try {
-    const statusCode = reply.status;
-    const headers = JSON.parse(reply.headers);
-    let body = reply.takeText();
-    if (body === undefined) {
-      const bytes = reply.takeBinary();
-      body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    return { statusCode, headers, body };
-  } finally {
-    reply.free();
-  }
 }
 
 export function errorResponse(statusCode, message) {

@@ -15,7 +15,7 @@ mod response;
 mod service;
 
 pub use error::ContractError;
-pub use request::{strip_class_method, HttpInfo, RequestObject};
+pub use request::{strip_class_method, HttpInfo, Pairs, RequestObject};
 pub use response::{is_text_content_type, HeaderOut, ResponseBody, ResponseObject};
 pub use service::{call, call_object};
 

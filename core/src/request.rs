@@ -3,7 +3,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use crate::{Body, ContractError};
 
@@ -19,9 +19,9 @@ use crate::{Body, ContractError};
 pub struct RequestObject {
     pub http: Option<HttpInfo>,
     #[serde(default)]
-    pub headers: Option<Map<String, Value>>,
+    pub headers: Option<Pairs>,
     #[serde(default)]
-    pub query_string_parameters: Option<Map<String, Value>>,
+    pub query_string_parameters: Option<Pairs>,
     #[serde(default)]
     pub raw_body: Option<String>,
     #[serde(default)]
@@ -99,11 +99,11 @@ impl RequestObject {
             .map_err(|e| ContractError::bad_request(e.to_string()))?;
 
         let headers = request.headers_mut();
-        for (name, value) in self.headers.iter().flatten() {
+        for (name, values) in self.headers.iter().flat_map(|p| &p.0) {
             let header = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ContractError::bad_request(format!("invalid header name {name:?}")))?;
-            for text in values(value) {
-                let value = HeaderValue::from_str(&text).map_err(|_| {
+            for text in values {
+                let value = HeaderValue::from_str(text).map_err(|_| {
                     ContractError::bad_request(format!("invalid value for header {name:?}"))
                 })?;
                 headers.append(header.clone(), value);
@@ -116,27 +116,96 @@ impl RequestObject {
 /// Rebuilds a query string from Genezio's parsed parameters. There is no raw query string in
 /// the contract, so this is the canonical `application/x-www-form-urlencoded` form of the same
 /// pairs: array values (`genezio local`'s repeated keys) become repeated keys again.
-fn query_string(params: &Map<String, Value>) -> Option<String> {
-    if params.is_empty() {
+fn query_string(params: &Pairs) -> Option<String> {
+    if params.0.is_empty() {
         return None;
     }
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in params {
-        for text in values(value) {
-            out.append_pair(key, &text);
+    for (key, values) in &params.0 {
+        for text in values {
+            out.append_pair(key, text);
         }
     }
     Some(out.finish())
 }
 
-/// The string values of a JSON value as Genezio uses it in headers and query parameters: a
-/// string, an array of them, or (defensively) a scalar.
-fn values(value: &Value) -> Vec<String> {
-    match value {
-        Value::Null => Vec::new(),
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().flat_map(values).collect(),
-        other => vec![other.to_string()],
+/// A JSON object of headers or query parameters, in order, each value as its strings: Genezio
+/// sends a string, or an array of strings for repeated keys; other scalars are taken as text and
+/// `null` as no value. Parsed straight into this shape because it is on every request's path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pairs(pub Vec<(String, Vec<String>)>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
+struct PairsVisitor;
+
+impl<'de> Visitor<'de> for PairsVisitor {
+    type Value = Pairs;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of strings or arrays of strings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(key) = map.next_key::<String>()? {
+            let Values(values) = map.next_value()?;
+            pairs.push((key, values));
+        }
+        Ok(Pairs(pairs))
+    }
+}
+
+struct Values(Vec<String>);
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValuesVisitor)
+    }
+}
+
+struct ValuesVisitor;
+
+impl<'de> Visitor<'de> for ValuesVisitor {
+    type Value = Values;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string, an array of strings, or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Values, E> {
+        Ok(Values(vec![v.to_owned()]))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Values, E> {
+        Ok(Values(vec![v]))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Values, E> {
+        Ok(Values(vec![v.to_string()]))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Values, E> {
+        Ok(Values(vec![v.to_string()]))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Values, E> {
+        Ok(Values(vec![v.to_string()]))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Values, E> {
+        Ok(Values(vec![v.to_string()]))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Values, E> {
+        Ok(Values(Vec::new()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Values, E> {
+        Ok(Values(Vec::new()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Values(mut more)) = seq.next_element()? {
+            out.append(&mut more);
+        }
+        Ok(Values(out))
     }
 }
 
@@ -155,7 +224,7 @@ fn decode_body(raw: Option<String>, base64: bool) -> Result<Bytes, ContractError
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn parse(value: Value) -> Result<Request<Body>, ContractError> {
         RequestObject::from_json(&value.to_string())?.into_http()

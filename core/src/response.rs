@@ -1,7 +1,8 @@
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{header, HeaderMap, Response, StatusCode};
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
 
 use crate::ContractError;
 
@@ -87,18 +88,32 @@ impl ResponseObject {
 
     /// The `headers` object of the response, as JSON.
     pub fn headers_json(&self) -> Value {
-        let map: Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    HeaderOut::One(v) => Value::String(v.clone()),
-                    HeaderOut::Many(vs) => Value::Array(vs.iter().cloned().map(Value::String).collect()),
-                };
-                (name.clone(), value)
-            })
-            .collect();
-        Value::Object(map)
+        serde_json::to_value(HeadersObject(&self.headers)).expect("headers serialize")
+    }
+
+    /// The `headers` object of the response, as JSON text, written without an intermediate
+    /// `Value` since it is on every response's path.
+    pub fn headers_json_text(&self) -> String {
+        serde_json::to_string(&HeadersObject(&self.headers)).expect("headers serialize")
+    }
+
+    /// The response object as JSON text with a text body inline, and a binary body apart: the
+    /// shape the wasm host turns into Genezio's response with one `JSON.parse`.
+    pub fn into_head_json(self) -> (String, Option<Bytes>) {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Head<'a> {
+            status_code: u16,
+            headers: HeadersObject<'a>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            body: Option<&'a str>,
+        }
+        let (text, binary) = match &self.body {
+            ResponseBody::Text(text) => (Some(text.as_str()), None),
+            ResponseBody::Binary(bytes) => (None, Some(bytes.clone())),
+        };
+        let head = Head { status_code: self.status_code, headers: HeadersObject(&self.headers), body: text };
+        (serde_json::to_string(&head).expect("head serializes"), binary)
     }
 
     /// The whole response object as JSON, with a binary body as base64 and `isBase64Encoded`
@@ -122,6 +137,21 @@ impl ResponseObject {
 impl From<ContractError> for ResponseObject {
     fn from(err: ContractError) -> Self {
         ResponseObject::error(err.status, &err.message)
+    }
+}
+
+struct HeadersObject<'a>(&'a [(String, HeaderOut)]);
+
+impl Serialize for HeadersObject<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            match value {
+                HeaderOut::One(v) => map.serialize_entry(name, v)?,
+                HeaderOut::Many(vs) => map.serialize_entry(name, vs)?,
+            }
+        }
+        map.end()
     }
 }
 

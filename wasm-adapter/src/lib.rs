@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use gzrs_core::{Body, RequestObject, ResponseBody, ResponseObject};
+use gzrs_core::{Body, RequestObject, ResponseObject};
 use http::{Request, Response};
 use tower_service::Service;
 use wasm_bindgen::prelude::*;
@@ -51,6 +51,8 @@ thread_local! {
 struct Tasks {
     next_id: u32,
     live: HashMap<u32, Task>,
+    /// Binary bodies of finished tasks, until the host takes them.
+    binary: HashMap<u32, bytes::Bytes>,
 }
 
 /// Installs `service` as the one this instance serves. Call it once, from the module's start
@@ -93,20 +95,36 @@ pub fn gzrs_start(meta: &str, raw_body: Option<String>) -> u32 {
     })
 }
 
-/// Polls a task once. `undefined` while it is pending (its waker will call the host back);
-/// the reply once it is done.
+/// Polls a task once. `undefined` while it is pending (its waker will call the host back).
+/// Once it is done: the response object as JSON, `{statusCode, headers, body}`, where `body` is
+/// present for a text body; a binary body is then taken with [`gzrs_take_binary`].
+///
+/// Plain strings rather than a wasm-bindgen object: this is every request's path, and an
+/// exported object costs an allocation and a finalizer registration on the JS side.
 #[wasm_bindgen]
-pub fn gzrs_poll(task: u32) -> Option<Reply> {
+pub fn gzrs_poll(task: u32) -> Option<String> {
     // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.
     let mut future = TASKS.with(|tasks| tasks.borrow_mut().live.remove(&task))?;
     let waker = Waker::from(Arc::new(HostWaker(task)));
     match future.as_mut().poll(&mut Context::from_waker(&waker)) {
-        Poll::Ready(response) => Some(Reply::from(response)),
+        Poll::Ready(response) => {
+            let (head, binary) = response.into_head_json();
+            if let Some(bytes) = binary {
+                TASKS.with(|tasks| tasks.borrow_mut().binary.insert(task, bytes));
+            }
+            Some(head)
+        }
         Poll::Pending => {
             TASKS.with(|tasks| tasks.borrow_mut().live.insert(task, future));
             None
         }
     }
+}
+
+/// The binary body of a finished task whose head had no `body`.
+#[wasm_bindgen]
+pub fn gzrs_take_binary(task: u32) -> Option<Vec<u8>> {
+    TASKS.with(|tasks| tasks.borrow_mut().binary.remove(&task)).map(|bytes| bytes.to_vec())
 }
 
 /// How many tasks are in flight: for the host's diagnostics and tests.
@@ -123,55 +141,3 @@ impl Wake for HostWaker {
     }
 }
 
-/// A finished response, read by the host field by field.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct Reply {
-    status: u16,
-    headers: String,
-    body: Option<ResponseBody>,
-}
-
-#[wasm_bindgen]
-impl Reply {
-    #[wasm_bindgen(getter)]
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The headers object as JSON; `set-cookie` is an array when there are several.
-    #[wasm_bindgen(getter)]
-    pub fn headers(&self) -> String {
-        self.headers.clone()
-    }
-
-    /// The body if it is text; `undefined` if it is binary (then call `takeBinary`).
-    #[wasm_bindgen(js_name = takeText)]
-    pub fn take_text(&mut self) -> Option<String> {
-        match self.body.take() {
-            Some(ResponseBody::Text(text)) => Some(text),
-            other => {
-                self.body = other;
-                None
-            }
-        }
-    }
-
-    #[wasm_bindgen(js_name = takeBinary)]
-    pub fn take_binary(&mut self) -> Option<Vec<u8>> {
-        match self.body.take() {
-            Some(ResponseBody::Binary(bytes)) => Some(bytes.to_vec()),
-            other => {
-                self.body = other;
-                None
-            }
-        }
-    }
-}
-
-impl From<ResponseObject> for Reply {
-    fn from(response: ResponseObject) -> Self {
-        let headers = response.headers_json().to_string();
-        Reply { status: response.status_code, headers, body: Some(response.body) }
-    }
-}

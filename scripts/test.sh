@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit tests, the wasm host's node tests, and the end-to-end tests
+# against the real Genezio CLI (genezio local, genezio bundleClass).
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/scripts/setup.sh"
+cd "$REPO"
+
+echo "==> cargo build -p gzrs"
+cargo build -p gzrs
+
+echo "==> building the fixture service in wasm mode for the node tests"
+FIXTURE="$REPO/target/gzrs-tests/js-host-fixture"
+./target/debug/gzrs build --mode wasm --no-install --out "$FIXTURE" tests/fixture-app
+
+echo "==> node --test js-host/test/"
+GZRS_FIXTURE_PROJECT="$FIXTURE" node --test js-host/test/
+
+echo "==> cargo test --workspace"
+cargo test --workspace
