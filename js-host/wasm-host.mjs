@@ -56,7 +56,7 @@ export class WasmHost {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
     try {
-      task = this.#glue.gzrs_start(meta, rawBody);
+      task = this.#glue.gzrs_start(meta, rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8"));
     } catch (error) {
       return Promise.resolve(this.#recover(error));
     }

@@ -68,6 +68,12 @@ impl RequestObject {
 
     /// Builds the `http::Request` the user's service receives.
     pub fn into_http(self) -> Result<Request<Body>, ContractError> {
+        self.into_http_with_raw_body(None)
+    }
+
+    /// [`Self::into_http`] with `rawBody` handed over apart, as the UTF-8 bytes of its text
+    /// (base64 text when `isBase64Encoded`): hosts pass large bodies this way, outside the JSON.
+    pub fn into_http_with_raw_body(self, raw: Option<Bytes>) -> Result<Request<Body>, ContractError> {
         let http = self
             .http
             .ok_or_else(|| ContractError::bad_request("request object has no `http` section"))?;
@@ -91,7 +97,8 @@ impl RequestObject {
             .parse()
             .map_err(|e| ContractError::bad_request(format!("invalid request path {path:?}: {e}")))?;
 
-        let body = decode_body(self.raw_body, self.is_base64_encoded.unwrap_or(false))?;
+        let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
+        let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -209,14 +216,14 @@ impl<'de> Visitor<'de> for ValuesVisitor {
     }
 }
 
-fn decode_body(raw: Option<String>, base64: bool) -> Result<Bytes, ContractError> {
+fn decode_body(raw: Option<Bytes>, base64: bool) -> Result<Bytes, ContractError> {
     match raw {
         None => Ok(Bytes::new()),
         Some(text) if base64 => base64::engine::general_purpose::STANDARD
-            .decode(text.trim_end())
+            .decode(text.trim_ascii_end())
             .map(Bytes::from)
             .map_err(|e| ContractError::bad_request(format!("body is not valid base64: {e}"))),
-        Some(text) => Ok(Bytes::from(text)),
+        Some(bytes) => Ok(bytes),
     }
 }
 

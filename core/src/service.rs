@@ -33,16 +33,17 @@ where
     }
 }
 
-/// [`call`] for a request object: a request object that is not a valid HTTP request answers
+/// [`call`] for a request object (its `rawBody` possibly apart, see
+/// [`RequestObject::into_http_with_raw_body`]): a request object that is not a valid HTTP request answers
 /// 400 without reaching the service.
-pub async fn call_object<S, B>(service: S, object: RequestObject) -> ResponseObject
+pub async fn call_object<S, B>(service: S, object: RequestObject, raw_body: Option<bytes::Bytes>) -> ResponseObject
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
     B: http_body::Body,
     B::Error: Display,
 {
-    match object.into_http() {
+    match object.into_http_with_raw_body(raw_body) {
         Ok(request) => call(service, request).await,
         Err(err) => err.into(),
     }
@@ -58,19 +59,19 @@ mod tests {
     async fn routes_see_the_path_without_class_and_method() {
         let app = Router::new().route("/users/{id}", get(|Path(id): Path<u32>| async move { format!("user {id}") }));
         let object = RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/users/7"}}"#).unwrap();
-        let answer = call_object(app.clone(), object).await;
+        let answer = call_object(app.clone(), object, None).await;
         assert_eq!(answer.status_code, 200);
         assert_eq!(answer.body, ResponseBody::Text("user 7".into()));
 
         let object = RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/nope"}}"#).unwrap();
-        assert_eq!(call_object(app, object).await.status_code, 404);
+        assert_eq!(call_object(app, object, None).await.status_code, 404);
     }
 
     #[tokio::test]
     async fn an_invalid_object_never_reaches_the_service() {
         let app = Router::new().fallback(|| async { unreachable!("must not be called") as &'static str });
         let object = RequestObject::from_json(r#"{"headers":{}}"#).unwrap();
-        let answer = call_object(app, object).await;
+        let answer = call_object(app, object, None).await;
         assert_eq!(answer.status_code, 400);
         assert!(String::from_utf8_lossy(answer.body.as_bytes()).contains("no `http` section"));
     }

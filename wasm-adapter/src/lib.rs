@@ -40,7 +40,7 @@ extern "C" {
 }
 
 type Task = Pin<Box<dyn Future<Output = ResponseObject>>>;
-type Handler = Box<dyn Fn(RequestObject) -> Task>;
+type Handler = Box<dyn Fn(RequestObject, Option<bytes::Bytes>) -> Task>;
 
 thread_local! {
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
@@ -66,19 +66,21 @@ where
 {
     std::panic::set_hook(Box::new(|info| host_panicked(&info.to_string())));
     let handler: Handler =
-        Box::new(move |object| Box::pin(gzrs_core::call_object(service.clone(), object)));
+        Box::new(move |object, raw| Box::pin(gzrs_core::call_object(service.clone(), object, raw)));
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
 }
 
 /// Starts a request; returns its task id. `meta` is the request object as JSON (without its
-/// body); `raw_body` is `rawBody` as Genezio delivered it. The host polls the task right away.
+/// body); `raw_body` is the UTF-8 bytes of `rawBody` as Genezio delivered it (bytes rather than
+/// a string: copying a byte array in is a memcpy, a string is re-encoded character by character).
+/// The host polls the task right away.
 #[wasm_bindgen]
-pub fn gzrs_start(meta: &str, raw_body: Option<String>) -> u32 {
+pub fn gzrs_start(meta: &str, raw_body: Option<Vec<u8>>) -> u32 {
     let task: Task = match RequestObject::from_json(meta) {
-        Ok(mut object) => {
-            object.raw_body = raw_body;
+        Ok(object) => {
+            let raw = raw_body.map(bytes::Bytes::from);
             HANDLER.with(|slot| match slot.borrow().as_ref() {
-                Some(handler) => handler(object),
+                Some(handler) => handler(object, raw),
                 None => Box::pin(std::future::ready(ResponseObject::from(
                     gzrs_core::ContractError::internal("no service installed: gzrs_wasm::serve was not called"),
                 ))),
