@@ -15,6 +15,8 @@ export class __CLASS__ {
 
   @GenezioMethod({ type: "http" })
   async __METHOD__(request: GenezioHttpRequest): Promise<GenezioHttpResponse> {
-    return (await this.host.handle(request)) as GenezioHttpResponse;
+    // @genezio/types declares statusCode as a string and header values as strings; Genezio
+    // accepts a number (it parseInts) and needs an array for several Set-Cookie headers.
+    return (await this.host.handle(request)) as unknown as GenezioHttpResponse;
   }
 }

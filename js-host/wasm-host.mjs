@@ -39,9 +39,9 @@ export class WasmHost {
     this.#glue = glue;
     globalThis.__gzrs_host = {
       wake: (task) => this.#wake(task),
-      panicked: (message) => {
-        this.#lastPanic = message;
-        console.error(`gzrs: the service panicked: ${message}`);
+      panicked: (message, detail) => {
+        this.#lastPanic = `the service panicked: ${message}`;
+        console.error(`gzrs: the service ${detail}`);
       },
     };
     glue.initSync({ module: wasmBytes });

@@ -1,0 +1,160 @@
+//! The harness of gzrs's end-to-end tests: building gzrs and Genezio projects with it, running
+//! the real Genezio CLI, and the request corpus with its in-process reference answers.
+//!
+//! The tests themselves live in `tests/`; every Genezio process they start is owned by a guard
+//! that kills its whole process group, so a failing test leaks nothing.
+
+pub mod corpus;
+pub mod local;
+
+use std::fs::{self, File};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub use corpus::{answer_in_process, compare, fixture_corpus, hello_corpus, Answer, Case};
+pub use local::{http_agent, GenezioLocal};
+
+/// The root of the gzrs repository.
+pub fn repo_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .canonicalize()
+            .expect("the repository root exists")
+    })
+}
+
+/// The pinned Genezio CLI, installed by `npm ci` in `tests/node`.
+pub fn genezio() -> PathBuf {
+    let path = repo_root().join("tests/node/node_modules/.bin/genezio");
+    assert!(
+        path.exists(),
+        "the Genezio CLI is missing at {}: run `npm ci` in {}",
+        path.display(),
+        repo_root().join("tests/node").display()
+    );
+    path
+}
+
+/// The gzrs binary, built once per test process from this tree.
+///
+/// Cargo says where it put the binary (`--message-format=json`), so a custom target dir or
+/// build target needs no guessing.
+pub fn gzrs() -> &'static Path {
+    static GZRS: OnceLock<PathBuf> = OnceLock::new();
+    GZRS.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "gzrs",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(repo_root())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("cargo runs");
+        assert!(output.status.success(), "`cargo build -p gzrs` failed");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|message| {
+                message["reason"] == "compiler-artifact" && message["target"]["name"] == "gzrs"
+            })
+            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported the gzrs executable")
+    })
+}
+
+/// Runs `gzrs build --mode wasm --out <out> <crate_dir>` and returns `out`.
+///
+/// Builds are serialized: they share gzrs's cargo target dir, and two wasm compiles at once on
+/// a small machine are slower than one after the other.
+pub fn build_project(crate_dir: &Path, out: &Path) -> PathBuf {
+    static BUILDING: Mutex<()> = Mutex::new(());
+    let _serial = BUILDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    fs::create_dir_all(out).expect("create the project dir");
+    let log = out.with_extension("build.log");
+    let mut command = Command::new(gzrs());
+    command
+        .args(["build", "--mode", "wasm", "--out"])
+        .arg(out)
+        .arg(crate_dir);
+    if let Err(failure) = run_logged(&mut command, &log, Duration::from_secs(900)) {
+        panic!("gzrs build of {} failed: {failure}", crate_dir.display());
+    }
+    out.to_path_buf()
+}
+
+/// Runs a command to completion in its own process group, stdout and stderr both going to
+/// `log`. On failure or timeout the error carries the log, so the test's message is enough to
+/// see what went wrong.
+pub fn run_logged(command: &mut Command, log: &Path, timeout: Duration) -> Result<(), String> {
+    let file = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(file)
+        .env("GENEZIO_NO_TELEMETRY", "1")
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let mut guard = GroupGuard(child);
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match guard.0.try_wait().map_err(|e| e.to_string())? {
+            Some(status) => break Some(status),
+            None if Instant::now() >= deadline => break None,
+            None => thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let output = fs::read_to_string(log).unwrap_or_default();
+    match status {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(format!(
+            "{command:?} exited with {status}; its output:\n{output}"
+        )),
+        None => Err(format!(
+            "{command:?} did not finish within {timeout:?}; its output:\n{output}"
+        )),
+    }
+}
+
+/// Owns a child started with `process_group(0)`: dropping it ends the whole group, so
+/// grandchildren (Genezio's node workers, esbuild) go too.
+#[derive(Debug)]
+pub(crate) struct GroupGuard(pub(crate) Child);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        // INT first, as Ctrl-C would: Genezio deletes its temp dir on SIGINT only. KILL then
+        // ends whatever is left.
+        signal_group("-INT", &group);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
+            thread::sleep(Duration::from_millis(50));
+        }
+        signal_group("-KILL", &group);
+        let _ = self.0.wait();
+    }
+}
+
+// `kill` the command, not libc: the workspace denies unsafe code.
+fn signal_group(signal: &str, group: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", group])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}

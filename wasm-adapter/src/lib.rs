@@ -34,9 +34,10 @@ extern "C" {
     /// Asks the host to call [`gzrs_poll`] for this task soon.
     #[wasm_bindgen(js_namespace = __gzrs_host, js_name = wake)]
     fn host_wake(task: u32);
-    /// Tells the host a panic is under way, with its message, just before the instance traps.
+    /// Tells the host a panic is under way, just before the instance traps: its message, and the
+    /// message with its source location for the log.
     #[wasm_bindgen(js_namespace = __gzrs_host, js_name = panicked)]
-    fn host_panicked(message: &str);
+    fn host_panicked(message: &str, detail: &str);
 }
 
 type Task = Pin<Box<dyn Future<Output = ResponseObject>>>;
@@ -64,7 +65,11 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
-    std::panic::set_hook(Box::new(|info| host_panicked(&info.to_string())));
+    std::panic::set_hook(Box::new(|info| {
+        // The client gets the panic's message; the log also gets where it happened.
+        let message = info.payload_as_str().unwrap_or("the service panicked");
+        host_panicked(message, &info.to_string());
+    }));
     let handler: Handler =
         Box::new(move |object, raw| Box::pin(gzrs_core::call_object(service.clone(), object, raw)));
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
