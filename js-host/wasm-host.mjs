@@ -56,7 +56,10 @@ export class WasmHost {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
     try {
-      task = this.#glue.gzrs_start(meta, rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8"));
+      // Bytes, not strings: wasm-bindgen copies a byte array in with one memcpy but re-encodes a
+      // string character by character in JavaScript.
+      const body = rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8");
+      task = this.#glue.gzrs_start(Buffer.from(meta, "utf8"), body);
     } catch (error) {
       return Promise.resolve(this.#recover(error));
     }

@@ -66,6 +66,12 @@ impl RequestObject {
             .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
     }
 
+    /// Parses the UTF-8 JSON bytes of a request object.
+    pub fn from_json_bytes(bytes: &[u8]) -> Result<Self, ContractError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
+    }
+
     /// Builds the `http::Request` the user's service receives.
     pub fn into_http(self) -> Result<Request<Body>, ContractError> {
         self.into_http_with_raw_body(None)

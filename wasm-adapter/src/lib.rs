@@ -75,13 +75,13 @@ where
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
 }
 
-/// Starts a request; returns its task id. `meta` is the request object as JSON (without its
-/// body); `raw_body` is the UTF-8 bytes of `rawBody` as Genezio delivered it (bytes rather than
+/// Starts a request; returns its task id. `meta` is the request object as UTF-8 JSON (without
+/// its body); `raw_body` is the UTF-8 bytes of `rawBody` as Genezio delivered it (bytes rather than
 /// a string: copying a byte array in is a memcpy, a string is re-encoded character by character).
 /// The host polls the task right away.
 #[wasm_bindgen]
-pub fn gzrs_start(meta: &str, raw_body: Option<Vec<u8>>) -> u32 {
-    let task: Task = match RequestObject::from_json(meta) {
+pub fn gzrs_start(meta: &[u8], raw_body: Option<Vec<u8>>) -> u32 {
+    let task: Task = match RequestObject::from_json_bytes(meta) {
         Ok(object) => {
             let raw = raw_body.map(bytes::Bytes::from);
             HANDLER.with(|slot| match slot.borrow().as_ref() {
