@@ -27,14 +27,22 @@ pub struct Payload {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
-pub fn write_project(krate: &UserCrate, out: &Path, mode: Mode, payload: &Payload, args: &BuildArgs) -> Result<()> {
+pub fn write_project(
+    krate: &UserCrate,
+    out: &Path,
+    mode: Mode,
+    payload: &Payload,
+    args: &BuildArgs,
+) -> Result<()> {
     let backend = out.join(BACKEND);
     let gzrs_dir = backend.join("gzrs");
     // Only our own folder is cleared: node_modules and anything the user added stay.
     if gzrs_dir.exists() {
-        fs::remove_dir_all(&gzrs_dir).with_context(|| format!("could not clear {}", gzrs_dir.display()))?;
+        fs::remove_dir_all(&gzrs_dir)
+            .with_context(|| format!("could not clear {}", gzrs_dir.display()))?;
     }
-    fs::create_dir_all(&gzrs_dir).with_context(|| format!("could not create {}", gzrs_dir.display()))?;
+    fs::create_dir_all(&gzrs_dir)
+        .with_context(|| format!("could not create {}", gzrs_dir.display()))?;
     for (name, bytes) in &payload.files {
         fs::write(gzrs_dir.join(name), bytes)?;
     }
@@ -53,7 +61,10 @@ pub fn write_project(krate: &UserCrate, out: &Path, mode: Mode, payload: &Payloa
         .replace("__METHOD__", &config.method)
         .replace("__CRATE__", &krate.name);
     write_if_changed(&backend.join(&class_file), &class_source)?;
-    write_if_changed(&out.join("genezio.yaml"), &genezio_yaml(krate, &class_file, "arm64"))?;
+    write_if_changed(
+        &out.join("genezio.yaml"),
+        &genezio_yaml(krate, &class_file, "arm64"),
+    )?;
     write_if_changed(&backend.join("package.json"), &package_json(krate))?;
     write_if_changed(&backend.join("tsconfig.json"), TSCONFIG)?;
 
@@ -113,8 +124,16 @@ const TSCONFIG: &str = r#"{
 fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
     let step = Step::start("Installing @genezio/types (npm install)");
     let mut command = Command::new("npm");
-    command.args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(backend);
-    let output = if verbose { command.status().map(|s| (s, String::new())) } else { command.output().map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned())) };
+    command
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(backend);
+    let output = if verbose {
+        command.status().map(|s| (s, String::new()))
+    } else {
+        command
+            .output()
+            .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
+    };
     match output {
         Ok((status, _)) if status.success() => {
             step.done();

@@ -10,7 +10,10 @@ pub const GENEZIO_VERSION: &str = "3.2.10";
 
 pub fn run(project: &Path, port: u16) -> Result<()> {
     let genezio = std::env::var("GZRS_GENEZIO").unwrap_or_else(|_| "genezio".into());
-    let found = Command::new(&genezio).arg("--version").env("GENEZIO_NO_TELEMETRY", "1").output();
+    let found = Command::new(&genezio)
+        .arg("--version")
+        .env("GENEZIO_NO_TELEMETRY", "1")
+        .output();
     if !matches!(found, Ok(ref o) if o.status.success()) {
         bail!(
             "the Genezio CLI was not found (looked for `{genezio}`).\n\
@@ -19,7 +22,10 @@ pub fn run(project: &Path, port: u16) -> Result<()> {
             project.display()
         );
     }
-    eprintln!("Serving {} with genezio local on http://localhost:{port} (Ctrl-C to stop)", project.display());
+    eprintln!(
+        "Serving {} with genezio local on http://localhost:{port} (Ctrl-C to stop)",
+        project.display()
+    );
     let status = Command::new(&genezio)
         .args(["local", "--port", &port.to_string()])
         .current_dir(project)

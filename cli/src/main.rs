@@ -102,7 +102,10 @@ fn main() -> ExitCode {
 
 fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
     let krate = project::UserCrate::load(&args.path)?;
-    let out = args.out.clone().unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
     match args.mode {
         Mode::Wasm => wasm::build(&krate, &out, args)?,
     }

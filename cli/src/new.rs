@@ -12,7 +12,9 @@ pub fn run(path: &Path) -> Result<()> {
         .filter(|n| !n.is_empty())
         .context("give the new crate a directory name, like `gzrs new my-service`")?;
     if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         bail!("{name:?} is not a usable crate name: start with a letter, then letters, digits, `-` or `_`");
     }

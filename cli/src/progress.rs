@@ -16,7 +16,10 @@ impl Step {
         let name = name.into();
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("valid template"),
+            );
             bar.set_message(name.clone());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -24,7 +27,11 @@ impl Step {
         if bar.is_none() {
             eprintln!("{name}...");
         }
-        Step { bar, name, started: Instant::now() }
+        Step {
+            bar,
+            name,
+            started: Instant::now(),
+        }
     }
 
     pub fn done(self) {

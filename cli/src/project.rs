@@ -62,7 +62,11 @@ struct Target {
 
 impl UserCrate {
     pub fn load(path: &Path) -> Result<Self> {
-        let manifest = if path.is_file() { path.to_path_buf() } else { path.join("Cargo.toml") };
+        let manifest = if path.is_file() {
+            path.to_path_buf()
+        } else {
+            path.join("Cargo.toml")
+        };
         if !manifest.exists() {
             bail!(
                 "no Cargo.toml at {}: point gzrs at your service crate (or create one with `gzrs new NAME`)",
@@ -71,19 +75,35 @@ impl UserCrate {
         }
         let manifest = manifest.canonicalize()?;
         let output = Command::new(cargo())
-            .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .output()
             .context("could not run `cargo metadata`: is cargo installed and on PATH?")?;
         if !output.status.success() {
-            bail!("`cargo metadata` failed for {}:\n{}", manifest.display(), String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "`cargo metadata` failed for {}:\n{}",
+                manifest.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
-        let metadata: Metadata = serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
+        let metadata: Metadata =
+            serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
         let package = metadata
             .packages
             .into_iter()
             .find(|p| p.manifest_path == manifest)
-            .ok_or_else(|| anyhow!("{} is a virtual workspace manifest; point gzrs at the service crate inside it", manifest.display()))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} is a virtual workspace manifest; point gzrs at the service crate inside it",
+                    manifest.display()
+                )
+            })?;
         package.targets.iter().find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib")).ok_or_else(|| {
             anyhow!(
                 "crate `{}` has no library target: gzrs serves a library crate with `pub fn app() -> axum::Router` in src/lib.rs",
@@ -91,8 +111,12 @@ impl UserCrate {
             )
         })?;
         let raw: RawConfig = match package.metadata.as_ref().and_then(|m| m.get("gzrs")) {
-            Some(table) => serde_json::from_value(table.clone())
-                .with_context(|| format!("invalid [package.metadata.gzrs] in {} (keys: class, method, function)", manifest.display()))?,
+            Some(table) => serde_json::from_value(table.clone()).with_context(|| {
+                format!(
+                    "invalid [package.metadata.gzrs] in {} (keys: class, method, function)",
+                    manifest.display()
+                )
+            })?,
             None => RawConfig::default(),
         };
         let config = Config::resolve(&package.name, raw)?;
@@ -108,13 +132,24 @@ impl UserCrate {
     }
 
     pub fn dir(&self) -> &Path {
-        self.manifest_path.parent().expect("a manifest path has a parent")
+        self.manifest_path
+            .parent()
+            .expect("a manifest path has a parent")
     }
 
     /// A Genezio project name: a letter first, then letters, digits and `-`.
     pub fn project_name(&self) -> String {
-        let mut name: String =
-            self.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let mut name: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
         if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             name.insert_str(0, "app-");
         }
@@ -125,11 +160,17 @@ impl UserCrate {
 impl Config {
     fn resolve(crate_name: &str, raw: RawConfig) -> Result<Self> {
         let config = Config {
-            class: raw.class.unwrap_or_else(|| crate_name.to_upper_camel_case()),
+            class: raw
+                .class
+                .unwrap_or_else(|| crate_name.to_upper_camel_case()),
             method: raw.method.unwrap_or_else(|| "api".into()),
             function: raw.function.unwrap_or_else(|| "app".into()),
         };
-        for (key, value) in [("class", &config.class), ("method", &config.method), ("function", &config.function)] {
+        for (key, value) in [
+            ("class", &config.class),
+            ("method", &config.method),
+            ("function", &config.function),
+        ] {
             if !is_identifier(value) {
                 bail!("[package.metadata.gzrs] {key} = {value:?} is not a valid identifier (letters, digits, `_`; not starting with a digit)");
             }
@@ -143,7 +184,8 @@ impl Config {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The cargo that invoked us (under `cargo run`) or the one on PATH.
@@ -158,14 +200,35 @@ mod tests {
     #[test]
     fn defaults_follow_the_crate_name() {
         let config = Config::resolve("my-service", RawConfig::default()).unwrap();
-        assert_eq!(config, Config { class: "MyService".into(), method: "api".into(), function: "app".into() });
+        assert_eq!(
+            config,
+            Config {
+                class: "MyService".into(),
+                method: "api".into(),
+                function: "app".into()
+            }
+        );
     }
 
     #[test]
     fn invalid_names_are_refused_with_the_key() {
-        let err = Config::resolve("x", RawConfig { method: Some("a-b".into()), ..Default::default() }).unwrap_err();
+        let err = Config::resolve(
+            "x",
+            RawConfig {
+                method: Some("a-b".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("method"), "{err}");
-        let err = Config::resolve("x", RawConfig { class: Some("lower".into()), ..Default::default() }).unwrap_err();
+        let err = Config::resolve(
+            "x",
+            RawConfig {
+                class: Some("lower".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("upper-case"), "{err}");
     }
 }

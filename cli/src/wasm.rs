@@ -22,7 +22,10 @@ pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
     let work = krate.target_dir.join("gzrs");
     let entry = write_entry_crate(krate, &work)?;
 
-    let step = Step::start(format!("Compiling {} for {TARGET} (cargo build --release)", krate.name));
+    let step = Step::start(format!(
+        "Compiling {} for {TARGET} (cargo build --release)",
+        krate.name
+    ));
     let wasm = compile(&entry, &work.join("cargo"), args.verbose)?;
     step.done();
 
@@ -43,7 +46,13 @@ pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
 
     let files = ["app.js", "app.d.ts", "app_bg.wasm"]
         .iter()
-        .map(|name| Ok((name.to_string(), fs::read(glue_dir.join(name)).with_context(|| format!("wasm-bindgen wrote no {name}"))?)))
+        .map(|name| {
+            Ok((
+                name.to_string(),
+                fs::read(glue_dir.join(name))
+                    .with_context(|| format!("wasm-bindgen wrote no {name}"))?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     genezio::write_project(krate, out, Mode::Wasm, &Payload { files }, args)
 }
@@ -120,15 +129,27 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
     let output = if verbose {
         command.status().map(|status| (status, String::new()))
     } else {
-        command.output().map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
+        command
+            .output()
+            .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
     }
     .context("could not run cargo")?;
     let (status, log) = output;
     if !status.success() {
-        bail!("compiling the service for {TARGET} failed:\n{log}{}", compile_hint(&log));
+        bail!(
+            "compiling the service for {TARGET} failed:\n{log}{}",
+            compile_hint(&log)
+        );
     }
-    let name = entry.file_name().unwrap_or_default().to_string_lossy().replace('-', "_");
-    let wasm = target_dir.join(TARGET).join("release").join(format!("gzrs_entry_{name}.wasm"));
+    let name = entry
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .replace('-', "_");
+    let wasm = target_dir
+        .join(TARGET)
+        .join("release")
+        .join(format!("gzrs_entry_{name}.wasm"));
     if !wasm.exists() {
         bail!("cargo succeeded but {} is missing", wasm.display());
     }
@@ -138,7 +159,9 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
 /// The usual reasons a service that builds natively does not build for wasm32, and what to do.
 fn compile_hint(log: &str) -> String {
     let mut hints = Vec::new();
-    if log.contains("mio") || log.contains("Only features sync,macros,io-util,rt,time are supported") {
+    if log.contains("mio")
+        || log.contains("Only features sync,macros,io-util,rt,time are supported")
+    {
         hints.push("tokio's networking (and anything pulling in `mio`, like axum's default features) does not build for wasm32: use `axum = { version = \"0.8\", default-features = false, features = [\"json\", \"query\"] }` and tokio without the `net`/`full` features");
     }
     if log.contains("getrandom") {

@@ -2,8 +2,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, Request, Uri};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use crate::{Body, ContractError};
 
@@ -40,8 +40,16 @@ pub struct HttpInfo {
 
 /// Characters a path from an event may carry decoded that a URI cannot hold as they are. `%` is
 /// left alone: a path that arrives percent-encoded stays as it was sent.
-const PATH_UNSAFE: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'#').add(b'?').add(b'{').add(b'}');
+const PATH_UNSAFE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}');
 
 /// The part of a Genezio path the user's router sees: `/<Class>/<method>/rest` becomes `/rest`;
 /// `/<Class>/<method>` and `/<Class>/<method>/` both become `/`.
@@ -79,7 +87,10 @@ impl RequestObject {
 
     /// [`Self::into_http`] with `rawBody` handed over apart, as the UTF-8 bytes of its text
     /// (base64 text when `isBase64Encoded`): hosts pass large bodies this way, outside the JSON.
-    pub fn into_http_with_raw_body(self, raw: Option<Bytes>) -> Result<Request<Body>, ContractError> {
+    pub fn into_http_with_raw_body(
+        self,
+        raw: Option<Bytes>,
+    ) -> Result<Request<Body>, ContractError> {
         let http = self
             .http
             .ok_or_else(|| ContractError::bad_request("request object has no `http` section"))?;
@@ -94,14 +105,15 @@ impl RequestObject {
             .as_deref()
             .ok_or_else(|| ContractError::bad_request("request object has no `http.path`"))?;
 
-        let mut target: String = utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
+        let mut target: String =
+            utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
         if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string) {
             target.push('?');
             target.push_str(&query);
         }
-        let uri: Uri = target
-            .parse()
-            .map_err(|e| ContractError::bad_request(format!("invalid request path {path:?}: {e}")))?;
+        let uri: Uri = target.parse().map_err(|e| {
+            ContractError::bad_request(format!("invalid request path {path:?}: {e}"))
+        })?;
 
         let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
         let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;

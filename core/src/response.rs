@@ -41,13 +41,25 @@ impl ResponseBody {
 }
 
 /// Headers the host computes itself; passing the service's copy on could contradict it.
-const HOP_BY_HOP: [&str; 4] = ["content-length", "transfer-encoding", "connection", "keep-alive"];
+const HOP_BY_HOP: [&str; 4] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+];
 
 /// Whether a body of this content type is meant as text. Only then is it sent as a string;
 /// everything else goes as binary, whatever the bytes look like.
 pub fn is_text_content_type(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let Some((kind, sub)) = essence.split_once('/') else { return false };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let Some((kind, sub)) = essence.split_once('/') else {
+        return false;
+    };
     kind == "text"
         || (kind == "application"
             && (matches!(
@@ -74,14 +86,21 @@ impl ResponseObject {
             },
             (false, false) => ResponseBody::Binary(body),
         };
-        Self { status_code: parts.status.as_u16(), headers: collect_headers(&parts.headers), body }
+        Self {
+            status_code: parts.status.as_u16(),
+            headers: collect_headers(&parts.headers),
+            body,
+        }
     }
 
     /// A JSON error answer, `{"error": message}`, as Genezio itself answers errors.
     pub fn error(status: StatusCode, message: &str) -> Self {
         Self {
             status_code: status.as_u16(),
-            headers: vec![("content-type".into(), HeaderOut::One("application/json".into()))],
+            headers: vec![(
+                "content-type".into(),
+                HeaderOut::One("application/json".into()),
+            )],
             body: ResponseBody::Text(json!({ "error": message }).to_string()),
         }
     }
@@ -112,8 +131,15 @@ impl ResponseObject {
             ResponseBody::Text(text) => (Some(text.as_str()), None),
             ResponseBody::Binary(bytes) => (None, Some(bytes.clone())),
         };
-        let head = Head { status_code: self.status_code, headers: HeadersObject(&self.headers), body: text };
-        (serde_json::to_string(&head).expect("head serializes"), binary)
+        let head = Head {
+            status_code: self.status_code,
+            headers: HeadersObject(&self.headers),
+            body: text,
+        };
+        (
+            serde_json::to_string(&head).expect("head serializes"),
+            binary,
+        )
     }
 
     /// The whole response object as JSON, with a binary body as base64 and `isBase64Encoded`
@@ -121,9 +147,10 @@ impl ResponseObject {
     pub fn to_json(&self) -> Value {
         let (body, base64) = match &self.body {
             ResponseBody::Text(text) => (text.clone(), false),
-            ResponseBody::Binary(bytes) => {
-                (base64::engine::general_purpose::STANDARD.encode(bytes), true)
-            }
+            ResponseBody::Binary(bytes) => (
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+                true,
+            ),
         };
         json!({
             "statusCode": self.status_code,
@@ -192,12 +219,27 @@ mod tests {
 
     #[test]
     fn text_stays_text_and_binary_stays_exact() {
-        assert_eq!(response(Some("text/plain; charset=utf-8"), "héllo".as_bytes()).body, ResponseBody::Text("héllo".into()));
-        assert_eq!(response(Some("application/problem+json"), b"{}").body, ResponseBody::Text("{}".into()));
-        assert_eq!(response(Some("application/octet-stream"), b"abc").body, ResponseBody::Binary(Bytes::from_static(b"abc")));
-        assert_eq!(response(None, b"abc").body, ResponseBody::Binary(Bytes::from_static(b"abc")));
+        assert_eq!(
+            response(Some("text/plain; charset=utf-8"), "héllo".as_bytes()).body,
+            ResponseBody::Text("héllo".into())
+        );
+        assert_eq!(
+            response(Some("application/problem+json"), b"{}").body,
+            ResponseBody::Text("{}".into())
+        );
+        assert_eq!(
+            response(Some("application/octet-stream"), b"abc").body,
+            ResponseBody::Binary(Bytes::from_static(b"abc"))
+        );
+        assert_eq!(
+            response(None, b"abc").body,
+            ResponseBody::Binary(Bytes::from_static(b"abc"))
+        );
         // Declared as text but not UTF-8: the bytes win.
-        assert_eq!(response(Some("text/plain"), b"\xff\xfe").body, ResponseBody::Binary(Bytes::from_static(b"\xff\xfe")));
+        assert_eq!(
+            response(Some("text/plain"), b"\xff\xfe").body,
+            ResponseBody::Binary(Bytes::from_static(b"\xff\xfe"))
+        );
         assert_eq!(response(None, b"").body, ResponseBody::Text(String::new()));
     }
 

@@ -28,7 +28,9 @@ where
     };
     let (parts, body) = response.into_parts();
     match body.collect().await {
-        Ok(collected) => ResponseObject::from_http(Response::from_parts(parts, collected.to_bytes())),
+        Ok(collected) => {
+            ResponseObject::from_http(Response::from_parts(parts, collected.to_bytes()))
+        }
         Err(e) => failed("response body error", &e),
     }
 }
@@ -36,7 +38,11 @@ where
 /// [`call`] for a request object (its `rawBody` possibly apart, see
 /// [`RequestObject::into_http_with_raw_body`]): a request object that is not a valid HTTP request answers
 /// 400 without reaching the service.
-pub async fn call_object<S, B>(service: S, object: RequestObject, raw_body: Option<bytes::Bytes>) -> ResponseObject
+pub async fn call_object<S, B>(
+    service: S,
+    object: RequestObject,
+    raw_body: Option<bytes::Bytes>,
+) -> ResponseObject
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
@@ -57,19 +63,27 @@ mod tests {
 
     #[tokio::test]
     async fn routes_see_the_path_without_class_and_method() {
-        let app = Router::new().route("/users/{id}", get(|Path(id): Path<u32>| async move { format!("user {id}") }));
-        let object = RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/users/7"}}"#).unwrap();
+        let app = Router::new().route(
+            "/users/{id}",
+            get(|Path(id): Path<u32>| async move { format!("user {id}") }),
+        );
+        let object =
+            RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/users/7"}}"#)
+                .unwrap();
         let answer = call_object(app.clone(), object, None).await;
         assert_eq!(answer.status_code, 200);
         assert_eq!(answer.body, ResponseBody::Text("user 7".into()));
 
-        let object = RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/nope"}}"#).unwrap();
+        let object =
+            RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/nope"}}"#)
+                .unwrap();
         assert_eq!(call_object(app, object, None).await.status_code, 404);
     }
 
     #[tokio::test]
     async fn an_invalid_object_never_reaches_the_service() {
-        let app = Router::new().fallback(|| async { unreachable!("must not be called") as &'static str });
+        let app =
+            Router::new().fallback(|| async { unreachable!("must not be called") as &'static str });
         let object = RequestObject::from_json(r#"{"headers":{}}"#).unwrap();
         let answer = call_object(app, object, None).await;
         assert_eq!(answer.status_code, 400);

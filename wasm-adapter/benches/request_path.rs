@@ -27,11 +27,24 @@ fn wasm_path(project: &Path, route: &str, body: usize, batch_size: usize) -> f64
     let output = Command::new("node")
         .arg(repo().join("js-host/bench/request-path.mjs"))
         .arg(project)
-        .args(["Hello/api", route, &body.to_string(), &BATCHES.to_string(), &batch_size.to_string()])
+        .args([
+            "Hello/api",
+            route,
+            &body.to_string(),
+            &BATCHES.to_string(),
+            &batch_size.to_string(),
+        ])
         .output()
         .expect("node runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().parse().expect("nanoseconds")
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("nanoseconds")
 }
 
 /// Nanoseconds per request for the router alone, natively: no Genezio, no wasm.
@@ -49,8 +62,19 @@ fn native(route: &str, body: usize, batch_size: usize) -> f64 {
             request = request.header("content-type", "text/plain");
         }
         let request = request.body(gzrs_core::Body::new(payload.clone())).unwrap();
-        let response = app.clone().oneshot(request).now_or_never().unwrap().unwrap();
-        let bytes = response.into_body().collect().now_or_never().unwrap().unwrap().to_bytes();
+        let response = app
+            .clone()
+            .oneshot(request)
+            .now_or_never()
+            .unwrap()
+            .unwrap();
+        let bytes = response
+            .into_body()
+            .collect()
+            .now_or_never()
+            .unwrap()
+            .unwrap()
+            .to_bytes();
         std::hint::black_box(bytes);
     };
     let warm = Instant::now();
@@ -74,16 +98,28 @@ fn bytes_of(n: usize) -> bytes::Bytes {
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful here.
-    let project = std::env::var_os("GZRS_BENCH_PROJECT").map(PathBuf::from).unwrap_or_else(|| repo().join("target/gzrs/wasm"));
+    let project = std::env::var_os("GZRS_BENCH_PROJECT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/gzrs/wasm"));
     if !project.join("server/gzrs/app_bg.wasm").exists() {
         eprintln!("no wasm build at {}: run `gzrs build --mode wasm examples/hello` first (scripts/run.sh does)", project.display());
         std::process::exit(2);
     }
     println!("request path, examples/hello, median of {BATCHES} batches (ns per request)");
-    println!("{:<14} {:>12} {:>12} {:>14} {:>8}", "case", "native", "wasm path", "wasm - native", "ratio");
-    for (name, route, body, batch) in [("small GET", "/", 0usize, BATCH_SIZE), ("64 KiB echo", "/echo", 64 * 1024, BATCH_SIZE / 20)] {
+    println!(
+        "{:<14} {:>12} {:>12} {:>14} {:>8}",
+        "case", "native", "wasm path", "wasm - native", "ratio"
+    );
+    for (name, route, body, batch) in [
+        ("small GET", "/", 0usize, BATCH_SIZE),
+        ("64 KiB echo", "/echo", 64 * 1024, BATCH_SIZE / 20),
+    ] {
         let native = native(route, body, batch);
         let wasm = wasm_path(&project, route, body, batch);
-        println!("{name:<14} {native:>12.0} {wasm:>12.0} {:>14.0} {:>7.1}x", wasm - native, wasm / native);
+        println!(
+            "{name:<14} {native:>12.0} {wasm:>12.0} {:>14.0} {:>7.1}x",
+            wasm - native,
+            wasm / native
+        );
     }
 }

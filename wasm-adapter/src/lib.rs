@@ -87,7 +87,9 @@ pub fn gzrs_start(meta: &[u8], raw_body: Option<Vec<u8>>) -> u32 {
             HANDLER.with(|slot| match slot.borrow().as_ref() {
                 Some(handler) => handler(object, raw),
                 None => Box::pin(std::future::ready(ResponseObject::from(
-                    gzrs_core::ContractError::internal("no service installed: gzrs_wasm::serve was not called"),
+                    gzrs_core::ContractError::internal(
+                        "no service installed: gzrs_wasm::serve was not called",
+                    ),
                 ))),
             })
         }
@@ -131,7 +133,9 @@ pub fn gzrs_poll(task: u32) -> Option<String> {
 /// The binary body of a finished task whose head had no `body`.
 #[wasm_bindgen]
 pub fn gzrs_take_binary(task: u32) -> Option<Vec<u8>> {
-    TASKS.with(|tasks| tasks.borrow_mut().binary.remove(&task)).map(|bytes| bytes.to_vec())
+    TASKS
+        .with(|tasks| tasks.borrow_mut().binary.remove(&task))
+        .map(|bytes| bytes.to_vec())
 }
 
 /// How many tasks are in flight: for the host's diagnostics and tests.
@@ -147,4 +151,3 @@ impl Wake for HostWaker {
         host_wake(self.0);
     }
 }
-

@@ -24,12 +24,19 @@ pub fn app() -> Router {
         .route("/", get(|| async { "Hello from Rust on Genezio!" }))
         .route(
             "/hello/{name}",
-            get(|Path(name): Path<String>, Query(q): Query<Greeting>| async move {
-                format!("{}, {name}!", q.greeting.as_deref().unwrap_or("Hello"))
-            }),
+            get(
+                |Path(name): Path<String>, Query(q): Query<Greeting>| async move {
+                    format!("{}, {name}!", q.greeting.as_deref().unwrap_or("Hello"))
+                },
+            ),
         )
         .route(
             "/echo",
-            post(|body: String| async move { Json(Echo { length: body.len(), text: body }) }),
+            post(|body: String| async move {
+                Json(Echo {
+                    length: body.len(),
+                    text: body,
+                })
+            }),
         )
 }

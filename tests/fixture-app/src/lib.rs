@@ -20,17 +20,26 @@ pub fn app() -> Router {
         .route("/", get(|| async { "fixture root" }))
         .route("/users/{id}/posts/{post}", get(user_post))
         .route("/query", get(query))
-        .route("/echo/json", post(|Json(v): Json<Value>| async move { Json(v) }))
+        .route(
+            "/echo/json",
+            post(|Json(v): Json<Value>| async move { Json(v) }),
+        )
         .route("/echo/text", post(|text: String| async move { text }))
         .route("/echo/binary", post(echo_binary))
-        .route("/size", post(|body: Bytes| async move { body.len().to_string() }))
+        .route(
+            "/size",
+            post(|body: Bytes| async move { body.len().to_string() }),
+        )
         .route("/big/{n}", get(big))
         .route("/status/{code}", get(status))
         .route("/headers", get(headers))
         .route("/cookies", get(cookies))
         .route("/utf8", get(|| async { "héllo wörld ✓ 日本語 🎉" }))
         .route("/items/{id}", put(item).patch(item).delete(item))
-        .route("/files/{*rest}", get(|Path(rest): Path<String>| async move { format!("file: {rest}") }))
+        .route(
+            "/files/{*rest}",
+            get(|Path(rest): Path<String>| async move { format!("file: {rest}") }),
+        )
         .route("/yield/{n}", get(yield_then_answer))
         .route("/panic", get(panics))
 }
@@ -67,9 +76,17 @@ async fn status(Path(code): Path<u16>) -> Response {
 }
 
 async fn headers(request_headers: HeaderMap) -> Response {
-    let echoed = request_headers.get("x-echo").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let echoed = request_headers
+        .get("x-echo")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     (
-        [("x-custom", "custom value"), ("x-echoed", echoed.as_str()), ("cache-control", "no-store")],
+        [
+            ("x-custom", "custom value"),
+            ("x-echoed", echoed.as_str()),
+            ("cache-control", "no-store"),
+        ],
         "headers set",
     )
         .into_response()
@@ -78,8 +95,14 @@ async fn headers(request_headers: HeaderMap) -> Response {
 async fn cookies() -> Response {
     let mut response = "two cookies".into_response();
     let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, "session=abc123; Path=/; HttpOnly".parse().unwrap());
-    headers.append(header::SET_COOKIE, "theme=dark; Max-Age=3600".parse().unwrap());
+    headers.append(
+        header::SET_COOKIE,
+        "session=abc123; Path=/; HttpOnly".parse().unwrap(),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        "theme=dark; Max-Age=3600".parse().unwrap(),
+    );
     response
 }
 
