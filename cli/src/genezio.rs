@@ -7,9 +7,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::progress::Step;
+use crate::progress::{self, Step};
 use crate::project::UserCrate;
-use crate::wasm::write_if_changed;
 use crate::{BuildArgs, Mode};
 
 /// The `@genezio/types` the generated class is checked against (the version the CLI we test
@@ -127,14 +126,7 @@ fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
     command
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(backend);
-    let output = if verbose {
-        command.status().map(|s| (s, String::new()))
-    } else {
-        command
-            .output()
-            .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
-    };
-    match output {
+    match progress::run(&mut command, verbose) {
         Ok((status, _)) if status.success() => {
             step.done();
             Ok(())
@@ -142,4 +134,13 @@ fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
         Ok((_, log)) => bail!("`npm install` failed in {}:\n{log}\n(use --no-install to skip it)", backend.display()),
         Err(_) => bail!("npm was not found: install Node.js 20 with npm (https://nodejs.org), or pass --no-install and run `npm install` in {} yourself", backend.display()),
     }
+}
+
+/// Writes a generated file only when its contents change, so cargo and Genezio's watchers see
+/// no change where there is none.
+pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+    if fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        fs::write(path, contents).with_context(|| format!("could not write {}", path.display()))?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Progress for long steps: a spinner with the step's name on a terminal, plain lines elsewhere.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,5 +52,17 @@ impl Drop for Step {
                 bar.abandon_with_message(format!("✗ {}", self.name));
             }
         }
+    }
+}
+
+/// Runs a long step's command to completion. With `verbose` its output goes straight to the
+/// terminal; otherwise it is kept, and its stderr returned, so a failure can show it.
+pub fn run(command: &mut Command, verbose: bool) -> io::Result<(ExitStatus, String)> {
+    if verbose {
+        command.status().map(|status| (status, String::new()))
+    } else {
+        command
+            .output()
+            .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
     }
 }

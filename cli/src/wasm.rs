@@ -7,8 +7,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::genezio::{self, Payload};
-use crate::progress::Step;
+use crate::genezio::{self, write_if_changed, Payload};
+use crate::progress::{self, Step};
 use crate::project::{cargo, UserCrate};
 use crate::{toolchain, BuildArgs, Mode};
 
@@ -126,15 +126,7 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
         .arg(entry.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir);
-    let output = if verbose {
-        command.status().map(|status| (status, String::new()))
-    } else {
-        command
-            .output()
-            .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
-    }
-    .context("could not run cargo")?;
-    let (status, log) = output;
+    let (status, log) = progress::run(&mut command, verbose).context("could not run cargo")?;
     if !status.success() {
         bail!(
             "compiling the service for {TARGET} failed:\n{log}{}",
@@ -175,11 +167,4 @@ fn compile_hint(log: &str) -> String {
 
 fn toml_string(path: &Path) -> String {
     format!("{:?}", path.to_string_lossy())
-}
-
-pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
-    if fs::read_to_string(path).ok().as_deref() != Some(contents) {
-        fs::write(path, contents).with_context(|| format!("could not write {}", path.display()))?;
-    }
-    Ok(())
 }

@@ -68,15 +68,9 @@ pub fn strip_class_method(path: &str) -> &str {
 }
 
 impl RequestObject {
-    /// Parses the JSON text of a request object.
-    pub fn from_json(text: &str) -> Result<Self, ContractError> {
-        serde_json::from_str(text)
-            .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
-    }
-
-    /// Parses the UTF-8 JSON bytes of a request object.
-    pub fn from_json_bytes(bytes: &[u8]) -> Result<Self, ContractError> {
-        serde_json::from_slice(bytes)
+    /// Parses a request object from its JSON text (a `&str`, or UTF-8 bytes).
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, ContractError> {
+        serde_json::from_slice(json.as_ref())
             .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
     }
 

@@ -110,12 +110,6 @@ impl ResponseObject {
         serde_json::to_value(HeadersObject(&self.headers)).expect("headers serialize")
     }
 
-    /// The `headers` object of the response, as JSON text, written without an intermediate
-    /// `Value` since it is on every response's path.
-    pub fn headers_json_text(&self) -> String {
-        serde_json::to_string(&HeadersObject(&self.headers)).expect("headers serialize")
-    }
-
     /// The response object as JSON text with a text body inline, and a binary body apart: the
     /// shape the wasm host turns into Genezio's response with one `JSON.parse`.
     pub fn into_head_json(self) -> (String, Option<Bytes>) {

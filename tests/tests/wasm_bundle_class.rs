@@ -88,16 +88,17 @@ fn unzipped_bundle(adapter: Adapter) -> PathBuf {
         ])
         .arg(out.join("bundle"))
         .current_dir(project);
-    if let Err(failure) = gzrs_tests::run_logged(
+    gzrs_tests::run_logged(
         &mut command,
         &out.join("bundleClass.log"),
         Duration::from_secs(300),
-    ) {
+    )
+    .unwrap_or_else(|failure| {
         panic!(
             "genezio bundleClass --cloudAdapter {} failed: {failure}",
             adapter.name()
-        );
-    }
+        )
+    });
     let zip = File::open(out.join("bundle/bundle.zip")).expect("bundleClass wrote bundle.zip");
     let unzipped = out.join("unzipped");
     zip::ZipArchive::new(zip)
@@ -233,16 +234,17 @@ fn invoke(bundle: &Path, adapter: Adapter, calls: &[Call]) -> Vec<Value> {
         .arg(&results)
         .current_dir(bundle)
         .env("LAMBDA_TASK_ROOT", bundle);
-    if let Err(failure) = gzrs_tests::run_logged(
+    gzrs_tests::run_logged(
         &mut command,
         &dir.join("node.log"),
         Duration::from_secs(120),
-    ) {
+    )
+    .unwrap_or_else(|failure| {
         panic!(
             "calling the {} bundle's handler failed: {failure}",
             adapter.name()
-        );
-    }
+        )
+    });
     serde_json::from_slice(&fs::read(&results).expect("the results file"))
         .expect("the results are JSON")
 }

@@ -81,7 +81,7 @@ where
 /// The host polls the task right away.
 #[wasm_bindgen]
 pub fn gzrs_start(meta: &[u8], raw_body: Option<Vec<u8>>) -> u32 {
-    let task: Task = match RequestObject::from_json_bytes(meta) {
+    let task: Task = match RequestObject::from_json(meta) {
         Ok(object) => {
             let raw = raw_body.map(bytes::Bytes::from);
             HANDLER.with(|slot| match slot.borrow().as_ref() {
@@ -135,13 +135,7 @@ pub fn gzrs_poll(task: u32) -> Option<String> {
 pub fn gzrs_take_binary(task: u32) -> Option<Vec<u8>> {
     TASKS
         .with(|tasks| tasks.borrow_mut().binary.remove(&task))
-        .map(|bytes| bytes.to_vec())
-}
-
-/// How many tasks are in flight: for the host's diagnostics and tests.
-#[wasm_bindgen]
-pub fn gzrs_in_flight() -> u32 {
-    TASKS.with(|tasks| tasks.borrow().live.len() as u32)
+        .map(Vec::from)
 }
 
 struct HostWaker(u32);
