@@ -59,15 +59,15 @@ export class WasmHost {
       // Bytes, not strings: wasm-bindgen copies a byte array in with one memcpy but re-encodes a
       // string character by character in JavaScript.
       const body = rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8");
-      task = this.#glue.gzrs_start(Buffer.from(meta, "utf8"), body);
+      task = this.#glue.gzrs_start(utf8Scratch(meta), body);
     } catch (error) {
       return Promise.resolve(this.#recover(error));
     }
-    return new Promise((resolve) => {
-      // Registered before the first poll: a future may wake itself while being polled.
-      this.#pending.set(task, resolve);
-      this.#poll(task);
-    });
+    // Most handlers finish on their first poll. A wake-up during it is safe to register after:
+    // it only queues a microtask, and none runs before this function returns.
+    const first = this.#step(task);
+    if (first !== undefined) return Promise.resolve(first);
+    return new Promise((resolve) => this.#pending.set(task, resolve));
   }
 
   /** Requests in flight on the current instance. */
@@ -87,21 +87,26 @@ export class WasmHost {
   #poll(task) {
     const resolve = this.#pending.get(task);
     if (!resolve) return; // a stale wake-up from a task already answered
-    let response;
+    const response = this.#step(task);
+    if (response === undefined) return;
+    // After a trap, #recover has answered (and cleared) every pending request already.
+    if (this.#pending.delete(task)) resolve(response);
+  }
+
+  /** Polls a task once: its response when done (a 500 if the instance failed), else undefined. */
+  #step(task) {
     try {
       const head = this.#glue.gzrs_poll(task);
-      if (head === undefined) return;
-      response = JSON.parse(head);
+      if (head === undefined) return undefined;
+      const response = JSON.parse(head);
       if (response.body === undefined) {
         const bytes = this.#glue.gzrs_take_binary(task);
         response.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
+      return response;
     } catch (error) {
-      this.#recover(error);
-      return;
+      return this.#recover(error);
     }
-    this.#pending.delete(task);
-    resolve(response);
   }
 
   // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust
@@ -118,6 +123,18 @@ export class WasmHost {
     for (const resolve of waiting) resolve(answer);
     return answer;
   }
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(8192);
+
+/**
+ * UTF-8 bytes of a small string in a reused buffer, valid until the next call: wasm-bindgen
+ * copies them into the instance at once, so no allocation is needed per request.
+ */
+function utf8Scratch(text) {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
 /**

@@ -34,8 +34,6 @@ pub struct RequestObject {
 pub struct HttpInfo {
     pub method: Option<String>,
     pub path: Option<String>,
-    #[serde(default)]
-    pub source_ip: Option<String>,
 }
 
 /// Characters a path from an event may carry decoded that a URI cannot hold as they are. `%` is
