@@ -16,7 +16,7 @@ mod service;
 
 pub use error::ContractError;
 pub use request::{strip_class_method, HttpInfo, Pairs, RequestObject};
-pub use response::{is_text_content_type, HeaderOut, ResponseBody, ResponseObject};
+pub use response::{is_text_content_type, ResponseBody, ResponseObject};
 pub use service::{call, call_object};
 
 /// The request body type every gzrs service receives: the whole body, already in memory (Genezio

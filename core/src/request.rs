@@ -116,11 +116,12 @@ impl RequestObject {
             .map_err(|e| ContractError::bad_request(e.to_string()))?;
 
         let headers = request.headers_mut();
-        for (name, values) in self.headers.iter().flat_map(|p| &p.0) {
+        for (name, values) in self.headers.into_iter().flat_map(|p| p.0) {
             let header = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ContractError::bad_request(format!("invalid header name {name:?}")))?;
             for text in values {
-                let value = HeaderValue::from_str(text).map_err(|_| {
+                // From the owned String: the value's bytes are taken over, not copied.
+                let value = HeaderValue::try_from(text).map_err(|_| {
                     ContractError::bad_request(format!("invalid value for header {name:?}"))
                 })?;
                 headers.append(header.clone(), value);

@@ -1,6 +1,8 @@
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{header, HeaderMap, Response, StatusCode};
+use std::borrow::Cow;
+
+use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
@@ -10,17 +12,11 @@ use crate::ContractError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseObject {
     pub status_code: u16,
-    /// Header names (lower-case) in the order the service set them. A name that appears several
-    /// times keeps its values apart only for `set-cookie`, which cannot be joined; the others are
-    /// joined with `, ` as HTTP allows.
-    pub headers: Vec<(String, HeaderOut)>,
+    /// The service's headers, less those the host computes itself. In the `headers` object a
+    /// name set several times keeps its values apart only for `set-cookie`, which cannot be
+    /// joined; the others are joined with `, ` as HTTP allows.
+    pub headers: HeaderMap,
     pub body: ResponseBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderOut {
-    One(String),
-    Many(Vec<String>),
 }
 
 /// How the body must travel: Genezio passes a string through and sends a `Buffer` as base64, so
@@ -51,28 +47,35 @@ const HOP_BY_HOP: [&str; 4] = [
 /// Whether a body of this content type is meant as text. Only then is it sent as a string;
 /// everything else goes as binary, whatever the bytes look like.
 pub fn is_text_content_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
     let Some((kind, sub)) = essence.split_once('/') else {
         return false;
     };
-    kind == "text"
-        || (kind == "application"
-            && (matches!(
-                sub,
-                "json" | "xml" | "javascript" | "ecmascript" | "x-www-form-urlencoded" | "graphql"
-            ) || sub.ends_with("+json")
-                || sub.ends_with("+xml")))
-        || (kind == "image" && sub == "svg+xml")
+    let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let ends = |suffix: &str| {
+        sub.len() >= suffix.len()
+            && sub.as_bytes()[sub.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    is(kind, "text")
+        || (is(kind, "application")
+            && ([
+                "json",
+                "xml",
+                "javascript",
+                "ecmascript",
+                "x-www-form-urlencoded",
+                "graphql",
+            ]
+            .iter()
+            .any(|t| is(sub, t))
+                || ends("+json")
+                || ends("+xml")))
+        || (is(kind, "image") && is(sub, "svg+xml"))
 }
 
 impl ResponseObject {
     pub fn from_http(response: Response<Bytes>) -> Self {
-        let (parts, body) = response.into_parts();
+        let (mut parts, body) = response.into_parts();
         let text = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -80,15 +83,19 @@ impl ResponseObject {
             .is_some_and(is_text_content_type);
         let body = match (text, body.is_empty()) {
             (_, true) => ResponseBody::Text(String::new()),
-            (true, false) => match String::from_utf8(body.to_vec()) {
+            // `Vec::from(Bytes)` takes the buffer over without copying when it is not shared.
+            (true, false) => match String::from_utf8(Vec::from(body)) {
                 Ok(text) => ResponseBody::Text(text),
-                Err(_) => ResponseBody::Binary(body),
+                Err(e) => ResponseBody::Binary(Bytes::from(e.into_bytes())),
             },
             (false, false) => ResponseBody::Binary(body),
         };
+        for name in HOP_BY_HOP {
+            parts.headers.remove(name);
+        }
         Self {
             status_code: parts.status.as_u16(),
-            headers: collect_headers(&parts.headers),
+            headers: parts.headers,
             body,
         }
     }
@@ -97,10 +104,10 @@ impl ResponseObject {
     pub fn error(status: StatusCode, message: &str) -> Self {
         Self {
             status_code: status.as_u16(),
-            headers: vec![(
-                "content-type".into(),
-                HeaderOut::One("application/json".into()),
-            )],
+            headers: HeaderMap::from_iter([(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )]),
             body: ResponseBody::Text(json!({ "error": message }).to_string()),
         }
     }
@@ -161,42 +168,33 @@ impl From<ContractError> for ResponseObject {
     }
 }
 
-struct HeadersObject<'a>(&'a [(String, HeaderOut)]);
+/// The `headers` object, written straight from the `HeaderMap`.
+struct HeadersObject<'a>(&'a HeaderMap);
 
 impl Serialize for HeadersObject<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            match value {
-                HeaderOut::One(v) => map.serialize_entry(name, v)?,
-                HeaderOut::Many(vs) => map.serialize_entry(name, vs)?,
+        let mut map = serializer.serialize_map(Some(self.0.keys_len()))?;
+        for name in self.0.keys() {
+            let mut values = self
+                .0
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()));
+            let first = values.next().unwrap_or_default();
+            match values.next() {
+                None => map.serialize_entry(name.as_str(), &first)?,
+                Some(second) => {
+                    let all: Vec<Cow<str>> = [first, second].into_iter().chain(values).collect();
+                    if name == header::SET_COOKIE {
+                        map.serialize_entry(name.as_str(), &all)?;
+                    } else {
+                        map.serialize_entry(name.as_str(), &all.join(", "))?;
+                    }
+                }
             }
         }
         map.end()
     }
-}
-
-fn collect_headers(headers: &HeaderMap) -> Vec<(String, HeaderOut)> {
-    let mut out: Vec<(String, HeaderOut)> = Vec::new();
-    for name in headers.keys() {
-        if HOP_BY_HOP.contains(&name.as_str()) {
-            continue;
-        }
-        let mut values: Vec<String> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        let value = if values.len() == 1 {
-            HeaderOut::One(values.pop().unwrap_or_default())
-        } else if name == header::SET_COOKIE {
-            HeaderOut::Many(values)
-        } else {
-            HeaderOut::One(values.join(", "))
-        };
-        out.push((name.as_str().to_owned(), value));
-    }
-    out
 }
 
 #[cfg(test)]
