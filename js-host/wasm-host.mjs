@@ -1,7 +1,8 @@
 // gzrs wasm host: loads a gzrs service compiled to wasm32 and hands it Genezio requests.
 //
-// The Rust side (gzrs-wasm) exports `gzrs_start(meta, rawBody) -> task` and
-// `gzrs_poll(task) -> Reply | undefined`; this file is the scheduler for those tasks. Every call
+// The Rust side (gzrs-wasm) exports `gzrs_start(task, meta, rawBody)` and `gzrs_poll(task)`,
+// each answering the response head as JSON once the task is done, else undefined; this file is
+// the scheduler for those tasks. Every call
 // into the instance happens here, inside a try/catch, so a panic (a trap on wasm32) always lands
 // in `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance
 // serves the next one.
@@ -30,6 +31,7 @@ export class WasmHost {
 
   #glue;
   #pending = new Map(); // task id -> resolve
+  #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
   #scheduled = new Set();
   #lastPanic = undefined;
   /** How many times the instance was re-created after a trap. */
@@ -49,23 +51,24 @@ export class WasmHost {
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   handle(req) {
-    let meta, rawBody, task;
+    let meta, rawBody;
     try {
       [meta, rawBody] = marshal(req);
     } catch (error) {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
+    const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
+    let first;
     try {
       // Bytes, not strings: wasm-bindgen copies a byte array in with one memcpy but re-encodes a
       // string character by character in JavaScript.
       const body = rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8");
-      task = this.#glue.gzrs_start(utf8Scratch(meta), body);
+      first = this.#complete(task, this.#glue.gzrs_start(task, utf8Scratch(meta), body));
     } catch (error) {
       return Promise.resolve(this.#recover(error));
     }
     // Most handlers finish on their first poll. A wake-up during it is safe to register after:
     // it only queues a microtask, and none runs before this function returns.
-    const first = this.#step(task);
     if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve) => this.#pending.set(task, resolve));
   }
@@ -87,26 +90,27 @@ export class WasmHost {
   #poll(task) {
     const resolve = this.#pending.get(task);
     if (!resolve) return; // a stale wake-up from a task already answered
-    const response = this.#step(task);
+    let response;
+    try {
+      response = this.#complete(task, this.#glue.gzrs_poll(task));
+    } catch (error) {
+      this.#recover(error); // answers every pending request, this one included
+      return;
+    }
     if (response === undefined) return;
-    // After a trap, #recover has answered (and cleared) every pending request already.
-    if (this.#pending.delete(task)) resolve(response);
+    this.#pending.delete(task);
+    resolve(response);
   }
 
-  /** Polls a task once: its response when done (a 500 if the instance failed), else undefined. */
-  #step(task) {
-    try {
-      const head = this.#glue.gzrs_poll(task);
-      if (head === undefined) return undefined;
-      const response = JSON.parse(head);
-      if (response.body === undefined) {
-        const bytes = this.#glue.gzrs_take_binary(task);
-        response.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      }
-      return response;
-    } catch (error) {
-      return this.#recover(error);
+  /** The response for a task's head (undefined while it is pending), its binary body fetched. */
+  #complete(task, head) {
+    if (head === undefined) return undefined;
+    const response = JSON.parse(head);
+    if (response.body === undefined) {
+      const bytes = this.#glue.gzrs_take_binary(task);
+      response.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
+    return response;
   }
 
   // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust

@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
@@ -50,10 +51,30 @@ thread_local! {
 
 #[derive(Default)]
 struct Tasks {
-    next_id: u32,
-    live: HashMap<u32, Task>,
+    /// Futures still pending, by the id the host gave them.
+    live: HashMap<u32, Task, TaskIds>,
     /// Binary bodies of finished tasks, until the host takes them.
-    binary: HashMap<u32, bytes::Bytes>,
+    binary: HashMap<u32, bytes::Bytes, TaskIds>,
+}
+
+/// Task ids are distinct counters chosen by the host: they need no hashing.
+type TaskIds = BuildHasherDefault<IdHasher>;
+
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u32(&mut self, id: u32) {
+        self.0 = u64::from(id);
+    }
 }
 
 /// Installs `service` as the one this instance serves. Call it once, from the module's start
@@ -75,13 +96,14 @@ where
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
 }
 
-/// Starts a request; returns its task id. `meta` is the request object as UTF-8 JSON (without
-/// its body); `raw_body` is the UTF-8 bytes of `rawBody` as Genezio delivered it (bytes rather than
-/// a string: copying a byte array in is a memcpy, a string is re-encoded character by character).
-/// The host polls the task right away.
+/// Starts a request as task `task` (an id the host picks, unique among those in flight) and
+/// polls it once. `meta` is the request object as UTF-8 JSON without its body; `raw_body` is the
+/// UTF-8 bytes of `rawBody` as Genezio delivered it (bytes, not strings: a byte array is copied
+/// in with one memcpy, a string is re-encoded character by character). Answers like
+/// [`gzrs_poll`]: most handlers finish on this first poll, so most requests take one call.
 #[wasm_bindgen]
-pub fn gzrs_start(meta: &[u8], raw_body: Option<Vec<u8>>) -> u32 {
-    let task: Task = match RequestObject::from_json(meta) {
+pub fn gzrs_start(task: u32, meta: &[u8], raw_body: Option<Vec<u8>>) -> Option<String> {
+    let future: Task = match RequestObject::from_json(meta) {
         Ok(object) => {
             let raw = raw_body.map(bytes::Bytes::from);
             HANDLER.with(|slot| match slot.borrow().as_ref() {
@@ -95,25 +117,23 @@ pub fn gzrs_start(meta: &[u8], raw_body: Option<Vec<u8>>) -> u32 {
         }
         Err(err) => Box::pin(std::future::ready(ResponseObject::from(err))),
     };
-    TASKS.with(|tasks| {
-        let mut tasks = tasks.borrow_mut();
-        let id = tasks.next_id;
-        tasks.next_id = tasks.next_id.wrapping_add(1);
-        tasks.live.insert(id, task);
-        id
-    })
+    poll_task(task, future)
 }
 
-/// Polls a task once. `undefined` while it is pending (its waker will call the host back).
-/// Once it is done: the response object as JSON, `{statusCode, headers, body}`, where `body` is
-/// present for a text body; a binary body is then taken with [`gzrs_take_binary`].
+/// Polls a pending task once. `undefined` while it is pending (its waker will call the host
+/// back). Once it is done: the response object as JSON, `{statusCode, headers, body}`, where
+/// `body` is present for a text body; a binary body is then taken with [`gzrs_take_binary`].
 ///
 /// Plain strings rather than a wasm-bindgen object: this is every request's path, and an
 /// exported object costs an allocation and a finalizer registration on the JS side.
 #[wasm_bindgen]
 pub fn gzrs_poll(task: u32) -> Option<String> {
     // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.
-    let mut future = TASKS.with(|tasks| tasks.borrow_mut().live.remove(&task))?;
+    let future = TASKS.with(|tasks| tasks.borrow_mut().live.remove(&task))?;
+    poll_task(task, future)
+}
+
+fn poll_task(task: u32, mut future: Task) -> Option<String> {
     let waker = Waker::from(Arc::new(HostWaker(task)));
     match future.as_mut().poll(&mut Context::from_waker(&waker)) {
         Poll::Ready(response) => {
