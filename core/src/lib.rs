@@ -6,10 +6,14 @@
 //! `/<Class>/<method>` prefix stripped, runs any `tower::Service` over it, and turns the
 //! [`http::Response`] back, deciding how the body travels (text or base64-safe binary).
 //!
+//! [`lambda`] adds what Genezio's own Lambda handler does with an event before its class sees
+//! it (OPTIONS, unknown methods, JSON-RPC and cron events), for the native mode.
+//!
 //! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
 //! thing in each.
 
 mod error;
+pub mod lambda;
 mod request;
 mod response;
 mod service;

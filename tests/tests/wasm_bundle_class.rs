@@ -65,8 +65,19 @@ fn project() -> &'static Path {
     })
 }
 
+/// The unzipped bundle for `adapter`, made once per test binary (tests share it).
+fn unzipped_bundle(adapter: Adapter) -> &'static Path {
+    static AWS: OnceLock<PathBuf> = OnceLock::new();
+    static GENEZIO: OnceLock<PathBuf> = OnceLock::new();
+    let slot = match adapter {
+        Adapter::Aws => &AWS,
+        Adapter::Genezio => &GENEZIO,
+    };
+    slot.get_or_init(|| bundle(adapter))
+}
+
 /// Runs `genezio bundleClass` for `adapter` and unzips the bundle; returns the unzipped dir.
-fn unzipped_bundle(adapter: Adapter) -> PathBuf {
+fn bundle(adapter: Adapter) -> PathBuf {
     // bundleClass works inside the project dir; one at a time.
     static BUNDLING: Mutex<()> = Mutex::new(());
     let project = project();
@@ -213,17 +224,22 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 /// Calls the unzipped bundle's handler with `calls`, in order, in one Node process (so state,
 /// like a recovered panic, carries from one call to the next). Returns the handler's results.
 fn invoke(bundle: &Path, adapter: Adapter, calls: &[Call]) -> Vec<Value> {
+    let events: Vec<Value> = calls.iter().map(|call| call.event(adapter)).collect();
+    invoke_events(bundle, adapter.name(), &events)
+}
+
+/// Calls the bundle's handler with raw events; `name` keeps the files of concurrent tests apart.
+fn invoke_events(bundle: &Path, name: &str, events_json: &[Value]) -> Vec<Value> {
     let dir = bundle.parent().expect("the bundle's work dir");
     let (script, events, results) = (
-        dir.join("invoke.mjs"),
-        dir.join("events.json"),
-        dir.join("results.json"),
+        dir.join(format!("invoke-{name}.mjs")),
+        dir.join(format!("events-{name}.json")),
+        dir.join(format!("results-{name}.json")),
     );
     fs::write(&script, INVOKE_SCRIPT).expect("write the invoke script");
-    let events_json: Vec<Value> = calls.iter().map(|call| call.event(adapter)).collect();
     fs::write(
         &events,
-        serde_json::to_vec(&events_json).expect("events as JSON"),
+        serde_json::to_vec(events_json).expect("events as JSON"),
     )
     .expect("write the events");
     let _ = fs::remove_file(&results);
@@ -236,15 +252,10 @@ fn invoke(bundle: &Path, adapter: Adapter, calls: &[Call]) -> Vec<Value> {
         .env("LAMBDA_TASK_ROOT", bundle);
     gzrs_tests::run_logged(
         &mut command,
-        &dir.join("node.log"),
+        &dir.join(format!("node-{name}.log")),
         Duration::from_secs(120),
     )
-    .unwrap_or_else(|failure| {
-        panic!(
-            "calling the {} bundle's handler failed: {failure}",
-            adapter.name()
-        )
-    });
+    .unwrap_or_else(|failure| panic!("calling the bundle's handler ({name}) failed: {failure}"));
     serde_json::from_slice(&fs::read(&results).expect("the results file"))
         .expect("the results are JSON")
 }
@@ -260,6 +271,7 @@ fn body_bytes(result: &Value) -> Vec<u8> {
 
 fn check_bundle(adapter: Adapter) {
     let bundle = unzipped_bundle(adapter);
+    let bundle = bundle.to_path_buf();
 
     // The wasm module ships at its path relative to the backend folder.
     let shipped =
@@ -384,4 +396,55 @@ fn aws_bundle_answers_lambda_events() {
 #[test]
 fn genezio_cloud_bundle_answers_its_events() {
     check_bundle(Adapter::Genezio);
+}
+
+/// The events Genezio's own genezio-aws handler answers without calling the class method
+/// (OPTIONS, a missing or unknown method, JSON-RPC errors, cron) get the same answers from
+/// `gzrs_core::lambda::dispatch`, which the native mode uses in place of that handler.
+#[test]
+fn gzrs_core_answers_like_genezios_lambda_handler() {
+    let bundle = unzipped_bundle(Adapter::Aws);
+    let http = |method: &str, path: &str, body: Option<&str>| {
+        json!({
+            "version": "2.0",
+            "headers": {"content-type": "application/json"},
+            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"}, "timeEpoch": 0},
+            "body": body,
+            "isBase64Encoded": false,
+        })
+    };
+    let events = [
+        http("OPTIONS", "/Fixture/api/x", None),
+        http("GET", "/Fixture", None),
+        http("GET", "/Fixture/", None),
+        http("GET", "/Fixture/nope/x", None),
+        http(
+            "POST",
+            "/Fixture",
+            Some(r#"{"jsonrpc": "2.0", "method": "Fixture.nope", "params": [], "id": 3}"#),
+        ),
+        http(
+            "POST",
+            "/Fixture",
+            Some(r#"{"jsonrpc": "2.0", "method": "Fixture.api", "id": 4}"#),
+        ),
+        http(
+            "POST",
+            "/Fixture",
+            Some(r#"{"jsonrpc": "2.0", "params": [], "id": 5}"#),
+        ),
+        json!({"genezioEventType": "cron", "methodName": "nope", "cronString": "* * * * *"}),
+    ];
+    let genezio = invoke_events(bundle, "genezio-answers", &events);
+    for (event, genezio) in events.iter().zip(&genezio) {
+        let ours = match gzrs_core::lambda::dispatch(event.to_string().as_bytes(), "Fixture", "api")
+        {
+            gzrs_core::lambda::Dispatch::Answer(answer) => answer,
+            gzrs_core::lambda::Dispatch::Call(_) => {
+                panic!("gzrs-core called the service for {event}")
+            }
+        };
+        // Genezio's handler returns `undefined` for cron; JSON carries it as null.
+        assert_eq!(&ours, genezio, "event {event}");
+    }
 }
