@@ -89,7 +89,10 @@ fn main() -> ExitCode {
             eprintln!("  run it:    cd {} && genezio local", out.display());
             eprintln!("  deploy it: cd {} && genezio deploy", out.display());
         }),
-        Command::Local { build: args, port } => build(&args).and_then(|out| local::run(&out, port)),
+        Command::Local { build: args, port } => local::find_genezio().and_then(|genezio| {
+            let out = build(&args)?;
+            local::run(&genezio, &out, port)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
