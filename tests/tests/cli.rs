@@ -24,6 +24,23 @@ fn gzrs(args: &[&str], cwd: &Path) -> Output {
         .expect("gzrs runs")
 }
 
+/// `gzrs build --mode wasm --no-install --out OUT KRATE`, run in `cwd`.
+fn build_wasm(krate: &str, out: &Path, cwd: &Path) -> Output {
+    let out = out.to_str().expect("a UTF-8 path");
+    gzrs(
+        &[
+            "build",
+            "--mode",
+            "wasm",
+            "--no-install",
+            "--out",
+            out,
+            krate,
+        ],
+        cwd,
+    )
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -55,18 +72,7 @@ fn a_new_crate_builds_in_wasm_mode_and_answers() {
     assert!(krate.join("src/lib.rs").exists() && krate.join("Cargo.toml").exists());
 
     let out = dir.join("out");
-    let built = gzrs(
-        &[
-            "build",
-            "--mode",
-            "wasm",
-            "--no-install",
-            "--out",
-            out.to_str().unwrap(),
-            "my-svc",
-        ],
-        &dir,
-    );
+    let built = build_wasm("my-svc", &out, &dir);
     assert!(
         built.status.success(),
         "gzrs build failed: {}",
@@ -147,18 +153,7 @@ fn mistakes_get_errors_that_say_what_to_do() {
     // A function that does not exist: the compiler's error, then what to check.
     fs::write(&manifest, with(r#"function = "nope""#)).unwrap();
     let out = dir.join("out");
-    let bad_function = gzrs(
-        &[
-            "build",
-            "--mode",
-            "wasm",
-            "--no-install",
-            "--out",
-            out.to_str().unwrap(),
-            "taken",
-        ],
-        &dir,
-    );
+    let bad_function = build_wasm("taken", &out, &dir);
     assert!(!bad_function.status.success());
     assert!(
         stderr(&bad_function).contains("hint:") && stderr(&bad_function).contains("`function`"),
