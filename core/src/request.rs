@@ -245,7 +245,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn parse(value: Value) -> Result<Request<Body>, ContractError> {
-        RequestObject::from_json(&value.to_string())?.into_http()
+        RequestObject::from_json(value.to_string())?.into_http()
     }
 
     async fn body_of(req: Request<Body>) -> Vec<u8> {
