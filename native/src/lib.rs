@@ -1,0 +1,102 @@
+//! # gzrs-native
+//!
+//! The native entry of a gzrs service: the user's `tower::Service` linked into a static
+//! executable that the generated Genezio class starts. It runs one of two ways:
+//!
+//! - **the trap** ([`lambda`]): with `AWS_LAMBDA_RUNTIME_API` set, it polls the Lambda Runtime API
+//!   itself (through AWS's `lambda_runtime`) and answers every event as Genezio's own handler
+//!   would, so the Node runtime that started it never handles a request;
+//! - **the sidecar** ([`sidecar`]): `--sidecar SOCKET` serves request objects that the class
+//!   forwards over a unix socket, where there is no Runtime API to take over (`genezio local`,
+//!   genezio-cloud).
+//!
+//! Both go through [`gzrs_core`], as the wasm mode does, so a request means the same thing in
+//! every mode. A panicking handler answers 500 with the panic's message, and the next request is
+//! served.
+//!
+//! A user never calls this crate: `gzrs build --mode native` generates the `main` that does,
+//! `gzrs_native::main(user_crate::app(), "Class", "method")`.
+
+pub mod lambda;
+mod serve;
+pub mod sidecar;
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+use gzrs_core::Body;
+use http::{Request, Response};
+use tower_service::Service;
+
+pub use serve::answer;
+
+/// What the executable was asked to do.
+#[derive(Debug, PartialEq)]
+enum Role {
+    Trap,
+    Sidecar(String),
+    Usage(String),
+}
+
+fn role(args: &[String], runtime_api: Option<&str>) -> Role {
+    match args {
+        [flag, socket] if flag == "--sidecar" => Role::Sidecar(socket.clone()),
+        [] if runtime_api.is_some_and(|api| !api.is_empty()) => Role::Trap,
+        [] => Role::Usage(
+            "AWS_LAMBDA_RUNTIME_API is not set, so there is no Lambda to serve".to_string(),
+        ),
+        other => Role::Usage(format!("unexpected arguments {other:?}")),
+    }
+}
+
+/// Runs `service` as the class `class` with its HTTP method `method`: the trap when a Lambda
+/// Runtime API is present, the sidecar when asked for one. Returns only when serving ends.
+pub fn main<S, B>(service: S, class: &str, method: &str) -> ExitCode
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    let result = match role(&args, runtime_api.as_deref()) {
+        Role::Trap => lambda::run(service, class, method),
+        Role::Sidecar(socket) => sidecar::run(service, &socket).map_err(Into::into),
+        Role::Usage(why) => {
+            eprintln!(
+                "gzrs: this is the native half of the gzrs service `{class}`, started by its Genezio class; {why}.\n\
+                 To run the service locally: `gzrs local --mode native`."
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gzrs: the native service `{class}` stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_role_follows_arguments_then_the_runtime_api() {
+        assert_eq!(
+            role(&args(&["--sidecar", "/tmp/s"]), Some("127.0.0.1:9001")),
+            Role::Sidecar("/tmp/s".into())
+        );
+        assert_eq!(role(&[], Some("127.0.0.1:9001")), Role::Trap);
+        assert!(matches!(role(&[], None), Role::Usage(_)));
+        assert!(matches!(role(&[], Some("")), Role::Usage(_)));
+        assert!(matches!(role(&args(&["--sidecar"]), None), Role::Usage(_)));
+    }
+}

@@ -1,0 +1,45 @@
+//! One request through the user's service, with panics turned into a 500.
+
+use std::any::Any;
+use std::fmt::Display;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use gzrs_core::{Body, RequestObject, ResponseObject};
+use http::{Request, Response, StatusCode};
+use tower_service::Service;
+
+/// Answers one request object (its raw body possibly apart) with `service`. A panic, in `call`
+/// or while the future runs, answers 500 with the panic's message, as the wasm mode does; the
+/// panic hook has already logged where it happened.
+pub async fn answer<S, B>(
+    service: S,
+    object: RequestObject,
+    raw_body: Option<bytes::Bytes>,
+) -> ResponseObject
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    // The service and request are dropped, not reused, after a panic: unwind safety holds.
+    match AssertUnwindSafe(gzrs_core::call_object(service, object, raw_body))
+        .catch_unwind()
+        .await
+    {
+        Ok(answer) => answer,
+        Err(payload) => ResponseObject::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the service panicked: {}", panic_message(&*payload)),
+        ),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic with no message)")
+}
