@@ -6,9 +6,7 @@
 // into the instance happens here, inside a try/catch, so a panic (a trap on wasm32) always lands
 // in `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance
 // serves the next one.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+import { errorResponse, marshal, readPayload } from "./host-common.mjs";
 
 const hosts = new Map();
 
@@ -23,7 +21,7 @@ export class WasmHost {
   static load(glue, baseUrl, wasmPath) {
     let host = hosts.get(glue);
     if (!host) {
-      host = new WasmHost(glue, readWasm(baseUrl, wasmPath));
+      host = new WasmHost(glue, readPayload(baseUrl, wasmPath, "wasm module"));
       hosts.set(glue, host);
     }
     return host;
@@ -139,58 +137,4 @@ let scratch = new Uint8Array(8192);
 function utf8Scratch(text) {
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
   return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
-}
-
-/**
- * The request object as gzrs-core reads it: everything but the body as JSON, and `rawBody`
- * beside it. Genezio signals a binary body by handing over a Buffer (with `rawBody` holding the
- * base64 text), so that is passed on as `isBase64Encoded`.
- */
-export function marshal(req) {
-  if (req === null || typeof req !== "object") throw new TypeError("request is not an object");
-  const binary = Buffer.isBuffer(req.body);
-  let rawBody = req.rawBody;
-  if (typeof rawBody !== "string") {
-    if (binary) rawBody = req.body.toString("base64");
-    else if (typeof req.body === "string") rawBody = req.body;
-    else if (req.body !== undefined && req.body !== null) rawBody = JSON.stringify(req.body);
-    else rawBody = undefined;
-  }
-  const meta = JSON.stringify({
-    http: req.http,
-    headers: req.headers,
-    queryStringParameters: req.queryStringParameters,
-    isBase64Encoded: binary,
-  });
-  return [meta, rawBody];
-}
-
-export function errorResponse(statusCode, message) {
-  return {
-    statusCode,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: message }),
-  };
-}
-
-/**
- * Finds the `.wasm` file. Bundled by Genezio, the caller becomes `module.mjs` at the bundle root
- * and the file is copied at its path relative to the backend folder, so the same relative path
- * works bundled and unbundled; the task root and the working directory are fallbacks.
- */
-function readWasm(baseUrl, wasmPath) {
-  const candidates = [fileURLToPath(new URL(wasmPath, baseUrl))];
-  if (process.env.LAMBDA_TASK_ROOT) candidates.push(path.join(process.env.LAMBDA_TASK_ROOT, wasmPath));
-  candidates.push(path.resolve(wasmPath));
-  for (const candidate of candidates) {
-    try {
-      return readFileSync(candidate);
-    } catch (error) {
-      if (error.code !== "ENOENT") throw error;
-    }
-  }
-  throw new Error(
-    `gzrs: cannot find the service's wasm module; looked at ${candidates.join(", ")}. ` +
-      "Rebuild the project with `gzrs build --mode wasm` and deploy the whole output folder.",
-  );
 }

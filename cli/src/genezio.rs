@@ -20,6 +20,10 @@ pub const BACKEND: &str = "server";
 const WASM_CLASS: &str = include_str!("../../js-host/wasm-class.ts");
 const WASM_HOST: &str = include_str!("../../js-host/wasm-host.mjs");
 const WASM_HOST_TYPES: &str = include_str!("../../js-host/wasm-host.d.mts");
+const NATIVE_CLASS: &str = include_str!("../../js-host/native-class.ts");
+const NATIVE_HOST: &str = include_str!("../../js-host/native-host.mjs");
+const NATIVE_HOST_TYPES: &str = include_str!("../../js-host/native-host.d.mts");
+const HOST_COMMON: &str = include_str!("../../js-host/host-common.mjs");
 
 /// Files that go to `<backend>/gzrs/`.
 pub struct Payload {
@@ -48,11 +52,24 @@ pub fn write_project(
 
     let config = &krate.config;
     let class_file = format!("{}.ts", config.class);
+    fs::write(gzrs_dir.join("host-common.mjs"), HOST_COMMON)?;
     let class_source = match mode {
         Mode::Wasm => {
             fs::write(gzrs_dir.join("wasm-host.mjs"), WASM_HOST)?;
             fs::write(gzrs_dir.join("wasm-host.d.mts"), WASM_HOST_TYPES)?;
-            WASM_CLASS
+            WASM_CLASS.to_string()
+        }
+        Mode::Native => {
+            fs::write(gzrs_dir.join("native-host.mjs"), NATIVE_HOST)?;
+            fs::write(gzrs_dir.join("native-host.d.mts"), NATIVE_HOST_TYPES)?;
+            let (name, binary) = &payload.files[0];
+            // Handy for running it by hand; the class never relies on it (zips may drop it).
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(gzrs_dir.join(name), fs::Permissions::from_mode(0o755))?;
+            NATIVE_CLASS
+                .replace("__BINARY__", name)
+                .replace("__SHA256__", &sha256_hex(binary))
+                .replace("__ARCH__", args.arch.genezio_name())
         }
     };
     let class_source = class_source
@@ -62,7 +79,7 @@ pub fn write_project(
     write_if_changed(&backend.join(&class_file), &class_source)?;
     write_if_changed(
         &out.join("genezio.yaml"),
-        &genezio_yaml(krate, &class_file, "arm64"),
+        &genezio_yaml(krate, &class_file, args.arch.genezio_name()),
     )?;
     write_if_changed(&backend.join("package.json"), &package_json(krate))?;
     write_if_changed(&backend.join("tsconfig.json"), TSCONFIG)?;
@@ -134,6 +151,14 @@ fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
         Ok((_, log)) => bail!("`npm install` failed in {}:\n{log}\n(use --no-install to skip it)", backend.display()),
         Err(_) => bail!("npm was not found: install Node.js 20 with npm (https://nodejs.org), or pass --no-install and run `npm install` in {} yourself", backend.display()),
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes a generated file only when its contents change, so cargo and Genezio's watchers see

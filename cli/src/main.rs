@@ -6,6 +6,7 @@
 
 mod genezio;
 mod local;
+mod native;
 mod new;
 mod progress;
 mod project;
@@ -49,9 +50,12 @@ enum Command {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BuildArgs {
-    /// How the service runs: `wasm` compiles it to wasm32 and runs it inside the Node class.
+    /// How the service runs: `wasm` inside the Node class, or `native` as its own executable.
     #[arg(long, value_enum)]
     mode: Mode,
+    /// The Lambda's CPU, for `--mode native` (genezio.yaml gets the matching `architecture`).
+    #[arg(long, value_enum, default_value_t = native::Arch::Arm64)]
+    arch: native::Arch,
     /// Output directory [default: <target dir>/gzrs/<mode>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -70,12 +74,16 @@ pub struct BuildArgs {
 pub enum Mode {
     /// wasm32-unknown-unknown, loaded by the generated class: one artifact for arm64 and x86_64.
     Wasm,
+    /// A static musl executable for `--arch`, started by the generated class: it takes over the
+    /// Lambda Runtime API on genezio-aws (the trap) and runs beside Node elsewhere (the sidecar).
+    Native,
 }
 
 impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Mode::Wasm => "wasm",
+            Mode::Native => "native",
         }
     }
 }
@@ -111,6 +119,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
         .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
     match args.mode {
         Mode::Wasm => wasm::build(&krate, &out, args)?,
+        Mode::Native => native::build(&krate, &out, args)?,
     }
     Ok(out)
 }

@@ -5,10 +5,16 @@
 //! plain HTTP requests to its front port become Genezio-style Lambda events (API Gateway v2
 //! shape), so `curl localhost:PORT/<Class>/<method>/...` reaches the function. Used by
 //! `gzrs local` and the benchmarks, and by the tests that prove the native mode's trap.
+//!
+//! [`Emulator::supervise`] runs the function's runtime process as Lambda does: started at once
+//! (its init ends at its first `next`), killed when an invocation times out, and started again
+//! for the next invocation after it exits; the invocations it held fail with
+//! [`InvokeError::Exited`] instead of hanging.
 
 mod event;
+mod supervisor;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +28,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch, Notify};
 
 pub use event::{http_event, lambda_response, BODY_LIMIT};
 
@@ -57,6 +63,8 @@ pub enum InvokeError {
     Function(Value),
     /// No answer within the timeout.
     Timeout(Duration),
+    /// The runtime process ended (or could not start) before answering: why.
+    Exited(String),
 }
 
 impl std::fmt::Display for InvokeError {
@@ -66,6 +74,7 @@ impl std::fmt::Display for InvokeError {
             InvokeError::Timeout(after) => {
                 write!(f, "the function did not answer within {after:?}")
             }
+            InvokeError::Exited(why) => write!(f, "the function's runtime {why}"),
         }
     }
 }
@@ -82,11 +91,20 @@ struct Invocation {
 }
 
 struct Shared {
-    queue: mpsc::UnboundedSender<Invocation>,
-    next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
+    /// Invocations no runtime has taken yet.
+    queue: Mutex<VecDeque<Invocation>>,
+    /// Signalled when an invocation is queued, and when the runtime changes.
+    arrived: Notify,
+    /// Bumped each time a supervised runtime ends: a `next` from before then comes from a dead
+    /// process and must not take an invocation.
+    generation: AtomicU64,
+    /// Signalled when an invocation times out: a supervised runtime is then killed, as Lambda
+    /// ends a function that overran.
+    overran: Notify,
     in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<Value>>,
     polls: AtomicU64,
+    starts: AtomicU64,
     ids: AtomicU64,
     timeout: Duration,
 }
@@ -96,7 +114,7 @@ pub struct Emulator {
     shared: Arc<Shared>,
     runtime: SocketAddr,
     front: SocketAddr,
-    _stop: watch::Sender<()>,
+    stop: watch::Sender<()>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -111,13 +129,15 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// Binds both ports and serves them on the current tokio runtime.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
-        let (queue, next) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            queue,
-            next: tokio::sync::Mutex::new(next),
+            queue: Mutex::new(VecDeque::new()),
+            arrived: Notify::new(),
+            generation: AtomicU64::new(0),
+            overran: Notify::new(),
             in_flight: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             polls: AtomicU64::new(0),
+            starts: AtomicU64::new(0),
             ids: AtomicU64::new(0),
             timeout: config.timeout,
         });
@@ -149,7 +169,7 @@ impl Emulator {
             shared,
             runtime,
             front,
-            _stop: stop,
+            stop,
         })
     }
 
@@ -189,14 +209,43 @@ async fn invoke(shared: &Shared, event: Bytes) -> Result<Bytes, InvokeError> {
         deadline_ms,
         reply,
     };
-    // The receiver lives in `shared`, as long as any sender: this cannot fail.
-    let _ = shared.queue.send(invocation);
+    shared.queue.lock().expect("lock").push_back(invocation);
+    shared.arrived.notify_waiters();
     match tokio::time::timeout(shared.timeout, answer).await {
         Ok(Ok(outcome)) => outcome,
         // No answer in time (or the invocation was dropped unanswered).
         Ok(Err(_)) | Err(_) => {
             shared.in_flight.lock().expect("lock").remove(&id);
+            shared.overran.notify_waiters();
             Err(InvokeError::Timeout(shared.timeout))
+        }
+    }
+}
+
+/// The oldest queued invocation whose caller still waits (one that timed out while queued is
+/// dropped: nobody wants its answer).
+fn take_live(shared: &Shared) -> Option<Invocation> {
+    let mut queue = shared.queue.lock().expect("lock");
+    while let Some(invocation) = queue.pop_front() {
+        if !invocation.reply.is_closed() {
+            return Some(invocation);
+        }
+    }
+    None
+}
+
+/// Fails every invocation a runtime holds, and (`queued_too`) every one waiting for a runtime.
+fn fail_all(shared: &Shared, why: &str, queued_too: bool) {
+    let held: Vec<_> = shared.in_flight.lock().expect("lock").drain().collect();
+    for (_, reply) in held {
+        let _ = reply.send(Err(InvokeError::Exited(why.to_owned())));
+    }
+    if queued_too {
+        let queued: Vec<_> = shared.queue.lock().expect("lock").drain(..).collect();
+        for invocation in queued {
+            let _ = invocation
+                .reply
+                .send(Err(InvokeError::Exited(why.to_owned())));
         }
     }
 }
@@ -209,17 +258,20 @@ fn now_ms() -> u128 {
 }
 
 async fn next_invocation(Extract(shared): Extract<Arc<Shared>>) -> Response {
+    let generation = shared.generation.load(Ordering::SeqCst);
     shared.polls.fetch_add(1, Ordering::SeqCst);
-    let invocation = {
-        let mut queue = shared.next.lock().await;
-        loop {
-            match queue.recv().await {
-                // Its caller timed out while it waited for a runtime: nobody wants the answer.
-                Some(invocation) if invocation.reply.is_closed() => continue,
-                Some(invocation) => break invocation,
-                None => return StatusCode::GONE.into_response(),
-            }
+    let invocation = loop {
+        let arrived = shared.arrived.notified();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        if shared.generation.load(Ordering::SeqCst) != generation {
+            // The runtime that polled is gone; its successor polls for itself.
+            return StatusCode::GONE.into_response();
         }
+        if let Some(invocation) = take_live(&shared) {
+            break invocation;
+        }
+        arrived.await;
     };
     shared
         .in_flight
@@ -309,6 +361,11 @@ async fn front_door(Extract(shared): Extract<Arc<Shared>>, request: Request) -> 
             axum::Json(
                 json!({ "message": format!("the function did not answer within {after:?}") }),
             ),
+        )
+            .into_response(),
+        Err(InvokeError::Exited(why)) => (
+            StatusCode::BAD_GATEWAY,
+            axum::Json(json!({ "message": format!("the function's runtime {why}") })),
         )
             .into_response(),
         Err(InvokeError::Function(error)) => (

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { WasmHost, marshal } from "../wasm-host.mjs";
+import { WasmHost } from "../wasm-host.mjs";
+import { marshal } from "../host-common.mjs";
 
 const project = process.env.GZRS_FIXTURE_PROJECT;
 if (!project) throw new Error("set GZRS_FIXTURE_PROJECT to a `gzrs build --mode wasm` output of tests/fixture-app");

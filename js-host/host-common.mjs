@@ -1,0 +1,64 @@
+// gzrs host, shared by both modes: the request object as gzrs-core reads it, error answers, and
+// finding the files gzrs ships beside the class.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+/**
+ * The request object as gzrs-core reads it: everything but the body as JSON, and `rawBody`
+ * beside it. Genezio signals a binary body by handing over a Buffer (with `rawBody` holding the
+ * base64 text), so that is passed on as `isBase64Encoded`.
+ */
+export function marshal(req) {
+  if (req === null || typeof req !== "object") throw new TypeError("request is not an object");
+  const binary = Buffer.isBuffer(req.body);
+  let rawBody = req.rawBody;
+  if (typeof rawBody !== "string") {
+    if (binary) rawBody = req.body.toString("base64");
+    else if (typeof req.body === "string") rawBody = req.body;
+    else if (req.body !== undefined && req.body !== null) rawBody = JSON.stringify(req.body);
+    else rawBody = undefined;
+  }
+  const meta = JSON.stringify({
+    http: req.http,
+    headers: req.headers,
+    queryStringParameters: req.queryStringParameters,
+    isBase64Encoded: binary,
+  });
+  return [meta, rawBody];
+}
+
+export function errorResponse(statusCode, message) {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ error: message }),
+  };
+}
+
+/**
+ * Reads a file gzrs ships beside the class. Bundled by Genezio, the caller becomes `module.mjs`
+ * at the bundle root and the file is copied at its path relative to the backend folder, so the
+ * same relative path works bundled and unbundled; the task root and the working directory are
+ * fallbacks. Answers the bytes and where they were found.
+ */
+export function locatePayload(baseUrl, relativePath, what) {
+  const candidates = [fileURLToPath(new URL(relativePath, baseUrl))];
+  if (process.env.LAMBDA_TASK_ROOT) candidates.push(path.join(process.env.LAMBDA_TASK_ROOT, relativePath));
+  candidates.push(path.resolve(relativePath));
+  for (const candidate of candidates) {
+    try {
+      return { bytes: readFileSync(candidate), file: candidate };
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+    }
+  }
+  throw new Error(
+    `gzrs: cannot find the service's ${what}; looked at ${candidates.join(", ")}. ` +
+      "Rebuild the project with `gzrs build` and deploy the whole output folder.",
+  );
+}
+
+export function readPayload(baseUrl, relativePath, what) {
+  return locatePayload(baseUrl, relativePath, what).bytes;
+}

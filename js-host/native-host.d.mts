@@ -1,0 +1,17 @@
+export interface NativeHost {
+  /** Answers one Genezio HTTP request object with a Genezio response object. */
+  handle(request: unknown): Promise<{ statusCode: number; headers: Record<string, string | string[]>; body: string | Buffer }>;
+  /** Requests waiting for the executable. */
+  readonly inFlight: number;
+  /** The executable's process id, while it runs. */
+  readonly pid: number | undefined;
+  /** How many times the executable was started. */
+  readonly starts: number;
+}
+
+/** Starts the trap (on a Lambda, at import: never returns) or the sidecar. */
+export function startNative(
+  baseUrl: string,
+  binaryPath: string,
+  expected: { sha256: string; arch: string },
+): NativeHost;

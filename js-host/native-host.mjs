@@ -1,0 +1,270 @@
+// gzrs native host: starts the service's executable (gzrs-native) and gets out of its way.
+//
+// On genezio-aws the class is constructed while the Lambda initializes, before the Node runtime
+// first asks the Runtime API for an event. Started then, and waited for synchronously, the
+// executable polls the Runtime API itself and serves every event: the trap. The Node runtime
+// never gets to poll, so it never handles a request.
+//
+// Anywhere else (`genezio local`, genezio-cloud, a constructor that runs late) there is no
+// Runtime API to take over, so the executable runs beside Node as a sidecar: started once,
+// each request forwarded over a unix socket, restarted if it dies.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { errorResponse, locatePayload, marshal } from "./host-common.mjs";
+
+// True until the event loop first turns: a constructor that runs now runs at import, during the
+// Lambda's init, when the Runtime API has not handed an event to anyone yet.
+let importing = true;
+setImmediate(() => {
+  importing = false;
+});
+
+const NO_BODY = 0xffffffff;
+const ELF_MACHINES = { arm64: 0xb7, x64: 0x3e };
+const hosts = new Map();
+
+/**
+ * Where the class's requests go: the trap (never returns when it takes over) or a sidecar.
+ * @param baseUrl `import.meta.url` of the caller
+ * @param binaryPath the executable's path relative to the caller
+ * @param expected `{ sha256, arch }` as `gzrs build` recorded them
+ */
+export function startNative(baseUrl, binaryPath, expected) {
+  const key = `${baseUrl} ${binaryPath}`;
+  let host = hosts.get(key);
+  if (!host) {
+    const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
+    const binary = verifiedBinary(baseUrl, binaryPath, expected);
+    if (runtimeApi && importing) trap(binary);
+    host = new Sidecar(binary);
+    hosts.set(key, host);
+  }
+  return host;
+}
+
+/**
+ * The shipped executable's bytes, checked: its SHA-256 is the one recorded at build time, and it
+ * is an executable for this CPU. Every failure is an Error that says what to do.
+ */
+function verifiedBinary(baseUrl, binaryPath, expected) {
+  const { bytes, file } = locatePayload(baseUrl, binaryPath, "native executable");
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== expected.sha256) {
+    throw new Error(
+      `gzrs: the native executable ${file} is corrupt or from another build (SHA-256 ${sha256}, ` +
+        `expected ${expected.sha256}). Rebuild with \`gzrs build --mode native\` and redeploy.`,
+    );
+  }
+  const machine = bytes.length > 20 && bytes.readUInt32BE(0) === 0x7f454c46 ? bytes.readUInt16LE(18) : undefined;
+  if (machine !== ELF_MACHINES[process.arch]) {
+    throw new Error(
+      `gzrs: the native executable ${file} was built for ${expected.arch}, but this machine is ` +
+        `${process.arch}. Rebuild with \`gzrs build --mode native --arch ${process.arch === "x64" ? "x86_64" : process.arch}\`` +
+        ` (and set the same architecture in genezio.yaml).`,
+    );
+  }
+  return { bytes, file };
+}
+
+/**
+ * A private copy of the executable: in a fresh directory only this user can enter, under a name
+ * nobody else chose, with the exact bytes that were checked (the shipped file may have lost its
+ * executable bit in the zip, and may sit on a read-only filesystem).
+ */
+function privateCopy(binary) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gzrs-"));
+  const file = path.join(dir, path.basename(binary.file));
+  writeFileSync(file, binary.bytes, { mode: 0o700, flag: "wx" });
+  return { dir, file };
+}
+
+/**
+ * The trap: runs the executable and waits for it, which on a Lambda is forever. Returns only by
+ * throwing (it could not start: Genezio then answers each request with this error) or by ending
+ * the process (it stopped: the Lambda instance must restart, not fall back to a Node runtime
+ * with no service).
+ */
+function trap(binary) {
+  const { dir, file } = privateCopy(binary);
+  const run = spawnSync(file, [], { stdio: "inherit" });
+  rmSync(dir, { recursive: true, force: true });
+  if (run.error) {
+    throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
+  }
+  const how = run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`;
+  console.error(`gzrs: the native service stopped (${how}); ending this instance so that it restarts`);
+  process.exit(run.status || 1);
+}
+
+/** The executable beside Node, answering forwarded requests over a unix socket. */
+class Sidecar {
+  #binary;
+  #connection; // a promise of the live connection, undefined when none
+  #pending = new Map(); // request id -> resolve
+  #lastId = 0;
+  /** How many times the executable was started. */
+  starts = 0;
+
+  constructor(binary) {
+    this.#binary = binary;
+  }
+
+  /** Answers one Genezio HTTP request object with a Genezio response object. */
+  async handle(req) {
+    let meta, rawBody;
+    try {
+      [meta, rawBody] = marshal(req);
+    } catch (error) {
+      return errorResponse(400, `invalid request object: ${error.message}`);
+    }
+    let connection;
+    try {
+      connection = await (this.#connection ??= this.#start());
+    } catch (error) {
+      this.#connection = undefined; // the next request tries again
+      return errorResponse(502, error.message);
+    }
+    const id = (this.#lastId = (this.#lastId + 1) >>> 0);
+    const metaBytes = Buffer.from(meta, "utf8");
+    const body = rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8");
+    const header = Buffer.allocUnsafe(12);
+    header.writeUInt32LE(id, 0);
+    header.writeUInt32LE(metaBytes.length, 4);
+    header.writeUInt32LE(body === undefined ? NO_BODY : body.length, 8);
+    const answer = new Promise((resolve) => this.#pending.set(id, resolve));
+    connection.socket.cork();
+    connection.socket.write(header);
+    connection.socket.write(metaBytes);
+    if (body !== undefined) connection.socket.write(body);
+    connection.socket.uncork();
+    return answer;
+  }
+
+  /** Requests waiting for the executable. */
+  get inFlight() {
+    return this.#pending.size;
+  }
+
+  /** The executable's process id, while it runs. */
+  get pid() {
+    return this.#child?.pid;
+  }
+
+  #child;
+
+  #start() {
+    this.starts++;
+    const { dir, file } = privateCopy(this.#binary);
+    const socketPath = path.join(dir, "socket");
+    const server = net.createServer();
+    const cleanup = () => rmSync(dir, { recursive: true, force: true });
+    return new Promise((resolve, reject) => {
+      let child;
+      const fail = (message) => {
+        server.close();
+        child?.kill("SIGKILL");
+        cleanup();
+        reject(new Error(message));
+      };
+      server.on("error", (error) => fail(`gzrs: cannot open the sidecar socket ${socketPath}: ${error.message}`));
+      server.listen(socketPath, () => {
+        child = spawn(file, ["--sidecar", socketPath], { stdio: ["ignore", "inherit", "inherit"] });
+        child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
+        const exitedEarly = (code, signal) =>
+          fail(`gzrs: the native executable ${file} stopped before serving (${signal ? `killed by ${signal}` : `exit status ${code}`})`);
+        child.once("exit", exitedEarly);
+        server.once("connection", (socket) => {
+          server.close();
+          child.off("exit", exitedEarly);
+          this.#child = child;
+          const connection = { socket };
+          this.#attach(connection, child, cleanup);
+          resolve(connection);
+        });
+      });
+    });
+  }
+
+  /** Reads answers off the socket; when the executable dies, fails what it held and forgets it. */
+  #attach(connection, child, cleanup) {
+    const { socket } = connection;
+    const frames = new FrameReader((id, head, binary) => {
+      const resolve = this.#pending.get(id);
+      if (!resolve) return;
+      this.#pending.delete(id);
+      const response = JSON.parse(head.toString("utf8"));
+      if (response.body === undefined) response.body = binary ?? Buffer.alloc(0);
+      resolve(response);
+    });
+    socket.on("data", (chunk) => frames.push(chunk));
+    let ended = false;
+    const end = (why) => {
+      if (ended) return;
+      ended = true;
+      if (this.#child === child) this.#child = undefined;
+      this.#connection = undefined;
+      socket.destroy();
+      child.kill("SIGKILL");
+      cleanup();
+      const answer = errorResponse(502, `the native service ${why} while handling this request; it restarts for the next one`);
+      const waiting = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const resolve of waiting) resolve(answer);
+    };
+    child.once("exit", (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      console.error(`gzrs: the native service ${how}`);
+      end(how);
+    });
+    socket.on("close", () => end("closed its connection"));
+    socket.on("error", () => {}); // "close" follows
+  }
+}
+
+/** Splits the socket's byte stream into answer frames (see gzrs-native's sidecar module). */
+class FrameReader {
+  #chunks = [];
+  #length = 0;
+  #onFrame;
+
+  constructor(onFrame) {
+    this.#onFrame = onFrame;
+  }
+
+  push(chunk) {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    for (;;) {
+      if (this.#length < 12) return;
+      const header = this.#peek(12);
+      const id = header.readUInt32LE(0);
+      const headLength = header.readUInt32LE(4);
+      const binaryLength = header.readUInt32LE(8);
+      const total = 12 + headLength + (binaryLength === NO_BODY ? 0 : binaryLength);
+      if (this.#length < total) return;
+      const frame = this.#take(total);
+      const head = frame.subarray(12, 12 + headLength);
+      const binary = binaryLength === NO_BODY ? undefined : frame.subarray(12 + headLength, total);
+      this.#onFrame(id, head, binary);
+    }
+  }
+
+  #peek(n) {
+    if (this.#chunks[0].length < n) this.#chunks = [Buffer.concat(this.#chunks)];
+    return this.#chunks[0].subarray(0, n);
+  }
+
+  #take(n) {
+    if (this.#chunks[0].length < n) this.#chunks = [Buffer.concat(this.#chunks)];
+    const first = this.#chunks[0];
+    const frame = first.subarray(0, n);
+    if (first.length === n) this.#chunks.shift();
+    else this.#chunks[0] = first.subarray(n);
+    this.#length -= n;
+    return frame;
+  }
+}
