@@ -193,6 +193,24 @@ pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
+/// How a generated entry crate depends on a gzrs crate: the path in `variable`, else the source
+/// tree this gzrs was built from (`dir` beside `cli/`), else the same version from crates.io.
+pub fn gzrs_dependency(variable: &str, dir: &str) -> String {
+    let local = std::env::var_os(variable)
+        .map(PathBuf::from)
+        .or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)))
+        .filter(|p| p.join("Cargo.toml").exists());
+    match local.and_then(|p| p.canonicalize().ok()) {
+        Some(path) => format!("{{ path = {} }}", toml_string(&path)),
+        None => format!("\"={}\"", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// A path as a TOML string.
+pub fn toml_string(path: &Path) -> String {
+    format!("{:?}", path.to_string_lossy())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,22 +249,4 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("upper-case"), "{err}");
     }
-}
-
-/// How a generated entry crate depends on a gzrs crate: the path in `variable`, else the source
-/// tree this gzrs was built from (`dir` beside `cli/`), else the same version from crates.io.
-pub fn gzrs_dependency(variable: &str, dir: &str) -> String {
-    let local = std::env::var_os(variable)
-        .map(PathBuf::from)
-        .or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)))
-        .filter(|p| p.join("Cargo.toml").exists());
-    match local.and_then(|p| p.canonicalize().ok()) {
-        Some(path) => format!("{{ path = {} }}", toml_string(&path)),
-        None => format!("\"={}\"", env!("CARGO_PKG_VERSION")),
-    }
-}
-
-/// A path as a TOML string.
-pub fn toml_string(path: &Path) -> String {
-    format!("{:?}", path.to_string_lossy())
 }
