@@ -69,7 +69,7 @@ pub fn write_project(
             NATIVE_CLASS
                 .replace("__BINARY__", name)
                 .replace("__SHA256__", &sha256_hex(binary))
-                .replace("__ARCH__", args.arch.genezio_name())
+                .replace("__ARCH__", args.arch.unwrap_or_default().genezio_name())
         }
     };
     let class_source = class_source
@@ -79,7 +79,11 @@ pub fn write_project(
     write_if_changed(&backend.join(&class_file), &class_source)?;
     write_if_changed(
         &out.join("genezio.yaml"),
-        &genezio_yaml(krate, &class_file, args.arch.genezio_name()),
+        &genezio_yaml(
+            krate,
+            &class_file,
+            args.arch.unwrap_or_default().genezio_name(),
+        ),
     )?;
     write_if_changed(&backend.join("package.json"), &package_json(krate))?;
     write_if_changed(&backend.join("tsconfig.json"), TSCONFIG)?;

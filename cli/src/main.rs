@@ -38,14 +38,30 @@ enum Command {
     /// are served at `/<class>/<method>/<your routes>`; class, method and the function that
     /// builds the service come from `[package.metadata.gzrs]` in the crate's Cargo.toml.
     Build(BuildArgs),
-    /// Build the project and serve it under the real `genezio local` (Ctrl-C to stop).
-    Local {
-        #[command(flatten)]
-        build: BuildArgs,
-        /// Port for genezio local.
-        #[arg(long, default_value_t = 8083)]
-        port: u16,
-    },
+    /// Build the project and serve it locally as a Lambda runs it (Ctrl-C to stop).
+    ///
+    /// Genezio's deploy bundle runs under a real Node runtime loop (aws-lambda-ric when
+    /// installed) against gzrs's Lambda Runtime API emulator, so in native mode the executable
+    /// really takes over the Runtime API. `curl localhost:PORT/<class>/<method>/...` reaches it.
+    Local(LocalArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct LocalArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// Port to serve on.
+    #[arg(long, default_value_t = 8083)]
+    port: u16,
+    /// Serve under the real `genezio local` instead (in native mode: the sidecar).
+    #[arg(long)]
+    genezio: bool,
+    /// The Node runtime loop that runs the bundle.
+    #[arg(long, value_enum, default_value_t = local::NodeRuntime::Auto)]
+    node_runtime: local::NodeRuntime,
+    /// Seconds an invocation may run before it times out (and the runtime restarts).
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -53,9 +69,10 @@ pub struct BuildArgs {
     /// How the service runs: `wasm` inside the Node class, or `native` as its own executable.
     #[arg(long, value_enum)]
     mode: Mode,
-    /// The Lambda's CPU, for `--mode native` (genezio.yaml gets the matching `architecture`).
-    #[arg(long, value_enum, default_value_t = native::Arch::Arm64)]
-    arch: native::Arch,
+    /// The Lambda's CPU, for `--mode native` (genezio.yaml gets the matching `architecture`)
+    /// [default: arm64, what genezio-aws runs; for `gzrs local`, this machine's]
+    #[arg(long, value_enum)]
+    arch: Option<native::Arch>,
     /// Output directory [default: <target dir>/gzrs/<mode>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -97,10 +114,7 @@ fn main() -> ExitCode {
             eprintln!("  run it:    cd {} && genezio local", out.display());
             eprintln!("  deploy it: cd {} && genezio deploy", out.display());
         }),
-        Command::Local { build: args, port } => local::find_genezio().and_then(|genezio| {
-            let out = build(&args)?;
-            local::run(&genezio, &out, port)
-        }),
+        Command::Local(args) => run_local(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,15 +125,55 @@ fn main() -> ExitCode {
     }
 }
 
+fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
+    let genezio = local::find_genezio()?;
+    let host = native::Arch::host()?;
+    match args.build.arch {
+        Some(arch) if arch != host && args.build.mode == Mode::Native => anyhow::bail!(
+            "an {} executable cannot run on this {} machine: leave out --arch for `gzrs local`",
+            arch.genezio_name(),
+            host.genezio_name()
+        ),
+        _ => args.build.arch = Some(host),
+    }
+    let krate = project::UserCrate::load(&args.build.path)?;
+    let out = build_crate(&krate, &args.build)?;
+    if args.genezio {
+        return local::run_genezio_local(&genezio, &out, args.port);
+    }
+    let work = krate
+        .target_dir
+        .join("gzrs/local")
+        .join(args.build.mode.name());
+    let task = local::bundle(
+        &genezio,
+        &out,
+        &krate.config.class,
+        &work,
+        args.build.verbose,
+    )?;
+    local::serve(
+        &task,
+        args.node_runtime,
+        args.port,
+        &format!("/{}/{}", krate.config.class, krate.config.method),
+        std::time::Duration::from_secs(args.timeout),
+    )
+}
+
 fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
     let krate = project::UserCrate::load(&args.path)?;
+    build_crate(&krate, args)
+}
+
+fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<PathBuf> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
     match args.mode {
-        Mode::Wasm => wasm::build(&krate, &out, args)?,
-        Mode::Native => native::build(&krate, &out, args)?,
+        Mode::Wasm => wasm::build(krate, &out, args)?,
+        Mode::Native => native::build(krate, &out, args)?,
     }
     Ok(out)
 }

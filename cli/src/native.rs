@@ -33,6 +33,15 @@ impl Arch {
         }
     }
 
+    /// This machine's CPU, for running an executable here.
+    pub fn host() -> Result<Arch> {
+        match std::env::consts::ARCH {
+            "aarch64" => Ok(Arch::Arm64),
+            "x86_64" => Ok(Arch::X86_64),
+            other => bail!("gzrs runs native executables on arm64 and x86_64 only, not {other}"),
+        }
+    }
+
     pub fn triple(self) -> &'static str {
         match self {
             Arch::Arm64 => "aarch64-unknown-linux-musl",
@@ -47,7 +56,7 @@ pub fn binary_name(arch: Arch) -> String {
 }
 
 pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
-    let arch = args.arch;
+    let arch = args.arch.unwrap_or_default();
     let triple = arch.triple();
     toolchain::ensure_target(triple)?;
     let work = krate.target_dir.join("gzrs");

@@ -105,6 +105,8 @@ struct Shared {
     init_error: Mutex<Option<Value>>,
     polls: AtomicU64,
     starts: AtomicU64,
+    /// The supervised runtime's process group while it runs (0: none).
+    runtime_group: std::sync::atomic::AtomicI32,
     ids: AtomicU64,
     timeout: Duration,
 }
@@ -138,6 +140,7 @@ impl Emulator {
             init_error: Mutex::new(None),
             polls: AtomicU64::new(0),
             starts: AtomicU64::new(0),
+            runtime_group: std::sync::atomic::AtomicI32::new(0),
             ids: AtomicU64::new(0),
             timeout: config.timeout,
         });
@@ -196,6 +199,13 @@ impl Emulator {
     /// How many times a runtime has called `next`: the first call ends the function's init.
     pub fn polls(&self) -> u64 {
         self.shared.polls.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Emulator {
+    /// Ends a supervised runtime's whole process group at once: its tasks may never run again.
+    fn drop(&mut self) {
+        supervisor::kill_group(self.shared.runtime_group.swap(0, Ordering::SeqCst));
     }
 }
 

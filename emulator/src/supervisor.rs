@@ -67,18 +67,19 @@ where
         let ended = match command.spawn() {
             Err(error) => format!("could not start: {error}"),
             Ok(mut child) => {
-                let group = child.id().map(|pid| Pid::from_raw(pid as i32));
+                let group = child.id().map_or(0, |pid| pid as i32);
+                shared.runtime_group.store(group, Ordering::SeqCst);
                 let status = tokio::select! {
                     status = child.wait() => Some(status),
                     _ = shared.overran.notified() => None,
                     _ = stopped.changed() => {
-                        kill_group(group);
+                        kill_group(shared.runtime_group.swap(0, Ordering::SeqCst));
                         let _ = child.wait().await;
                         return;
                     }
                 };
                 // Whatever it started (the trapped executable, say) goes with it.
-                kill_group(group);
+                kill_group(shared.runtime_group.swap(0, Ordering::SeqCst));
                 match status {
                     Some(status) => describe(status),
                     None => {
@@ -117,10 +118,10 @@ where
     }
 }
 
-fn kill_group(group: Option<Pid>) {
-    if let Some(group) = group {
-        // Already gone is fine.
-        let _ = killpg(group, Signal::SIGKILL);
+/// Kills a process group (0: none); already gone is fine.
+pub(crate) fn kill_group(group: i32) {
+    if group > 0 {
+        let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
     }
 }
 

@@ -5,6 +5,7 @@
 //! that kills its whole process group, so a failing test leaks nothing.
 
 pub mod corpus;
+pub mod lambda;
 pub mod local;
 
 use std::fs::{self, File};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use corpus::{answer_in_process, compare, fixture_corpus, hello_corpus, Answer, Case};
+pub use lambda::LambdaLocal;
 pub use local::{http_agent, GenezioLocal};
 
 /// The root of the gzrs repository.
@@ -75,10 +77,15 @@ pub fn gzrs() -> &'static Path {
 }
 
 /// Runs `gzrs build --mode wasm --out <out> <crate_dir>` and returns `out`.
-///
-/// Builds are serialized: they share gzrs's cargo target dir, and two wasm compiles at once on
-/// a small machine are slower than one after the other.
 pub fn build_project(crate_dir: &Path, out: &Path) -> PathBuf {
+    build_project_with(crate_dir, out, &["--mode", "wasm"])
+}
+
+/// Runs `gzrs build <options> --out <out> <crate_dir>` and returns `out`.
+///
+/// Builds are serialized: they share gzrs's cargo target dir, and two compiles at once on a
+/// small machine are slower than one after the other.
+pub fn build_project_with(crate_dir: &Path, out: &Path, options: &[&str]) -> PathBuf {
     static BUILDING: Mutex<()> = Mutex::new(());
     let _serial = BUILDING
         .lock()
@@ -87,7 +94,9 @@ pub fn build_project(crate_dir: &Path, out: &Path) -> PathBuf {
     let log = out.with_extension("build.log");
     let mut command = Command::new(gzrs());
     command
-        .args(["build", "--mode", "wasm", "--out"])
+        .arg("build")
+        .args(options)
+        .arg("--out")
         .arg(out)
         .arg(crate_dir);
     if let Err(failure) = run_logged(&mut command, &log, Duration::from_secs(900)) {

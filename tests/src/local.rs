@@ -109,22 +109,25 @@ impl GenezioLocal {
 
     /// Sends `case` to the service through Genezio.
     pub fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String> {
-        let fail = |e: ureq::Error| format!("[{}] {} {}: {e}", case.name, case.method, case.target);
-        let mut response = agent
-            .run(case.request(&self.url(&case.target)))
-            .map_err(fail)?;
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_vec()
-            .map_err(fail)?;
-        Ok(Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body,
-        })
+        send(agent, &self.url(&case.target), case)
     }
+}
+
+/// Sends `case` to `url`; any status is an answer, a transport failure an error.
+pub fn send(agent: &Agent, url: &str, case: &Case) -> Result<Answer, String> {
+    let fail = |e: ureq::Error| format!("[{}] {} {}: {e}", case.name, case.method, case.target);
+    let mut response = agent.run(case.request(url)).map_err(fail)?;
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .map_err(fail)?;
+    Ok(Answer {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body,
+    })
 }
 
 /// A port nobody listens on right now (the OS picks it).

@@ -2,10 +2,10 @@
 //! it for each provider, unzipped and called through its `handler` with that provider's events,
 //! from Node, in the bundle's own directory, as Lambda runs it.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
@@ -78,44 +78,12 @@ fn unzipped_bundle(adapter: Adapter) -> &'static Path {
 
 /// Runs `genezio bundleClass` for `adapter` and unzips the bundle; returns the unzipped dir.
 fn bundle(adapter: Adapter) -> PathBuf {
-    // bundleClass works inside the project dir; one at a time.
-    static BUNDLING: Mutex<()> = Mutex::new(());
-    let project = project();
-    let _serial = BUNDLING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let out = work_dir().join(adapter.name());
-    let _ = fs::remove_dir_all(&out);
-    fs::create_dir_all(&out).expect("create the bundle dir");
-    let mut command = Command::new(gzrs_tests::genezio());
-    command
-        .args([
-            "bundleClass",
-            "--className",
-            "Fixture",
-            "--cloudAdapter",
-            adapter.name(),
-            "--output",
-        ])
-        .arg(out.join("bundle"))
-        .current_dir(project);
-    gzrs_tests::run_logged(
-        &mut command,
-        &out.join("bundleClass.log"),
-        Duration::from_secs(300),
+    gzrs_tests::lambda::bundle(
+        project(),
+        "Fixture",
+        adapter.name(),
+        &work_dir().join(adapter.name()),
     )
-    .unwrap_or_else(|failure| {
-        panic!(
-            "genezio bundleClass --cloudAdapter {} failed: {failure}",
-            adapter.name()
-        )
-    });
-    let zip = File::open(out.join("bundle/bundle.zip")).expect("bundleClass wrote bundle.zip");
-    let unzipped = out.join("unzipped");
-    zip::ZipArchive::new(zip)
-        .and_then(|mut archive| archive.extract(&unzipped))
-        .expect("unzip bundle.zip");
-    unzipped
 }
 
 /// One call to the handler, in terms independent of the provider.

@@ -42,6 +42,10 @@ pub fn app() -> Router {
         )
         .route("/yield/{n}", get(yield_then_answer))
         .route("/panic", get(panics))
+        // For the tests that kill the service mid-request: a request that never completes, and
+        // the process that serves (native mode only: wasm32 has no processes).
+        .route("/hang", get(std::future::pending::<()>))
+        .route("/pid", get(pid))
 }
 
 async fn user_post(Path((id, post)): Path<(u64, String)>) -> Json<Value> {
@@ -133,4 +137,11 @@ impl Future for YieldN {
 
 async fn panics() -> &'static str {
     panic!("the fixture panicked on purpose")
+}
+
+async fn pid() -> Response {
+    #[cfg(not(target_arch = "wasm32"))]
+    return std::process::id().to_string().into_response();
+    #[cfg(target_arch = "wasm32")]
+    return (StatusCode::NOT_IMPLEMENTED, "no process in wasm mode").into_response();
 }
