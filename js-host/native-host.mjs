@@ -24,7 +24,9 @@ setImmediate(() => {
 });
 
 const NO_BODY = 0xffffffff;
-const ELF_MACHINES = { arm64: 0xb7, x64: 0x3e };
+// ELF `e_machine` values, by gzrs's (and Genezio's) architecture names.
+const ELF_MACHINES = { 0xb7: "arm64", 0x3e: "x86_64" };
+const HOST_ARCH = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
 const hosts = new Map();
 
 /**
@@ -59,12 +61,16 @@ function verifiedBinary(baseUrl, binaryPath, expected) {
         `expected ${expected.sha256}). Rebuild with \`gzrs build --mode native\` and redeploy.`,
     );
   }
-  const machine = bytes.length > 20 && bytes.readUInt32BE(0) === 0x7f454c46 ? bytes.readUInt16LE(18) : undefined;
-  if (machine !== ELF_MACHINES[process.arch]) {
+  const elf = bytes.length > 20 && bytes.readUInt32BE(0) === 0x7f454c46;
+  if (!elf) {
+    throw new Error(`gzrs: ${file} is not a Linux executable. Rebuild with \`gzrs build --mode native\` and redeploy.`);
+  }
+  const machine = ELF_MACHINES[bytes.readUInt16LE(18)] ?? `ELF machine ${bytes.readUInt16LE(18)}`;
+  if (machine !== HOST_ARCH) {
     throw new Error(
-      `gzrs: the native executable ${file} was built for ${expected.arch}, but this machine is ` +
-        `${process.arch}. Rebuild with \`gzrs build --mode native --arch ${process.arch === "x64" ? "x86_64" : process.arch}\`` +
-        ` (and set the same architecture in genezio.yaml).`,
+      `gzrs: the native executable ${file} is an executable for ${machine}, but this machine is ` +
+        `${HOST_ARCH}. Rebuild with \`gzrs build --mode native --arch ${HOST_ARCH}\` (genezio.yaml then ` +
+        `gets the same architecture) and redeploy.`,
     );
   }
   return { bytes, file };

@@ -18,16 +18,44 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  echo "==> rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
+for target in wasm32-unknown-unknown x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    echo "==> rustup target add $target"
+    rustup target add "$target"
+  fi
+done
+
+# Debian packages: qemu-user-static runs the arm64 executable; cmake, autoconf, automake,
+# libtool and g++ build aws-lambda-ric (AWS's Node runtime client) from source.
+missing=()
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+for tool in cmake autoconf automake libtool g++ make; do
+  package="$tool"
+  [ "$tool" = libtool ] && { command -v libtoolize >/dev/null 2>&1 && continue; package=libtool; }
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "error: missing Debian packages: ${missing[*]}. Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
 fi
 
-# The Genezio CLI and its types, pinned by tests/node/package-lock.json.
+# node-gyp (for aws-lambda-ric) uses the system's Node headers rather than downloading them.
+if [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
+
+# The Genezio CLI, its types and aws-lambda-ric, pinned by tests/node/package-lock.json.
 if [ ! -x "$REPO/tests/node/node_modules/.bin/genezio" ] ||
    [ "$REPO/tests/node/package-lock.json" -nt "$REPO/tests/node/node_modules/.package-lock.json" ]; then
-  echo "==> npm ci (genezio CLI, @genezio/types) in tests/node"
-  (cd "$REPO/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "==> npm ci (genezio CLI, @genezio/types, aws-lambda-ric: about 2 minutes) in tests/node"
+  (cd "$REPO/tests/node" && MAKEFLAGS="-j$(nproc)" npm ci --no-audit --no-fund --loglevel=error)
 fi
 export PATH="$REPO/tests/node/node_modules/.bin:$PATH"
 export GENEZIO_NO_TELEMETRY=1

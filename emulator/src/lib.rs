@@ -33,6 +33,8 @@ use tokio::sync::{oneshot, watch, Notify};
 pub use event::{http_event, lambda_response, BODY_LIMIT};
 
 const API: &str = "/2018-06-01/runtime";
+/// How much of an oversized request body the front reads (and drops) before refusing it.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Where to listen and how long an invocation may take.
 #[derive(Debug, Clone)]
@@ -153,6 +155,8 @@ impl Emulator {
             .route(&format!("{API}/invocation/{{id}}/response"), post(respond))
             .route(&format!("{API}/invocation/{{id}}/error"), post(fail))
             .route(&format!("{API}/init/error"), post(init_error))
+            // Sizes are checked where Lambda checks them (6 MB), not at axum's 2 MB default.
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(shared.clone());
         let front_app = Router::new()
             .fallback(front_door)
@@ -315,6 +319,16 @@ async fn respond(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    if body.len() > BODY_LIMIT {
+        // What Lambda does with an oversized response: the invocation fails, and the runtime
+        // is told so.
+        let error = json!({
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": format!("Response payload size ({} bytes) exceeded maximum allowed payload size ({BODY_LIMIT} bytes).", body.len()),
+        });
+        let _ = complete(&shared, &id, Err(InvokeError::Function(error.clone())));
+        return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(error)).into_response();
+    }
     complete(&shared, &id, Ok(body))
 }
 
@@ -353,9 +367,10 @@ async fn init_error(Extract(shared): Extract<Arc<Shared>>, body: Bytes) -> Respo
 /// turned back into HTTP as API Gateway would.
 async fn front_door(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match to_bytes(body, BODY_LIMIT).await {
-        Ok(body) => body,
-        Err(_) => {
+    // Read past the limit (up to a point), so the client hears the 413 instead of a reset.
+    let body = match to_bytes(body, DRAIN_LIMIT).await {
+        Ok(body) if body.len() <= BODY_LIMIT => body,
+        _ => {
             return (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 axum::Json(json!({ "message": format!("Request must be smaller than {BODY_LIMIT} bytes for the function") })),

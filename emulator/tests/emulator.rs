@@ -202,3 +202,36 @@ async fn a_response_that_is_not_a_response_object_is_a_200_with_its_json() {
     );
     seen.join().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn responses_up_to_6_mb_pass_and_larger_ones_fail_the_invocation() {
+    let emulator = Emulator::start(Config::default()).await.unwrap();
+    // Above axum's 2 MB default, below Lambda's 6 MB.
+    let seen = runtime(emulator.runtime_api(), 1, |_| {
+        Ok(json!({"statusCode": 200, "body": "x".repeat(3 << 20)}))
+    });
+    let (status, _, body) = front(&emulator, "GET", "/Hello/api", None, Vec::new()).await;
+    assert_eq!((status, body.len()), (200, 3 << 20));
+    seen.join().unwrap();
+
+    let api = emulator.runtime_api();
+    let poster = tokio::task::spawn_blocking(move || {
+        let base = format!("http://{api}/2018-06-01/runtime/invocation");
+        let next = agent().get(&format!("{base}/next")).call().unwrap();
+        let id = next.headers()["lambda-runtime-aws-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let big = json!({"statusCode": 200, "body": "y".repeat(7 << 20)}).to_string();
+        agent()
+            .post(&format!("{base}/{id}/response"))
+            .send(big)
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    let (status, _, body) = front(&emulator, "GET", "/Hello/api", None, Vec::new()).await;
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("ResponseSizeTooLarge"));
+    assert_eq!(poster.await.unwrap(), 413, "the runtime is told");
+}

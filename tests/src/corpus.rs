@@ -134,6 +134,34 @@ pub fn hello_corpus() -> Vec<Case> {
     ]
 }
 
+/// `case` with each repeated query key's values joined by commas (`x=1&x=2` → `x=1,2`), as
+/// API Gateway delivers them to a Lambda; unchanged when no key repeats.
+pub fn with_joined_query(case: &Case) -> Case {
+    let Some((path, query)) = case.target.split_once('?') else {
+        return case.clone();
+    };
+    let mut joined: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match joined.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => {
+                values.push(',');
+                values.push_str(&value);
+            }
+            None => joined.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if joined.len() == form_urlencoded::parse(query.as_bytes()).count() {
+        return case.clone();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&joined)
+        .finish();
+    Case {
+        target: format!("{path}?{query}"),
+        ..case.clone()
+    }
+}
+
 /// Answers `case` with `app` in-process: the reference for every other transport.
 pub fn answer_in_process(app: Router, case: &Case) -> Answer {
     let request = case.request(&case.target).map(Body::from);
@@ -281,6 +309,14 @@ mod tests {
             shorter[0].contains("body length: expected 3, got 2"),
             "{shorter:?}"
         );
+    }
+
+    #[test]
+    fn repeated_query_keys_are_joined_as_api_gateway_joins_them() {
+        let joined = with_joined_query(&Case::get("q", "/query?x=1&y=a%20b&x=2"));
+        assert_eq!(joined.target, "/query?x=1%2C2&y=a+b");
+        let single = Case::get("q", "/query?q=a%20b%26c");
+        assert_eq!(with_joined_query(&single).target, single.target);
     }
 
     #[test]

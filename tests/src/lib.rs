@@ -4,6 +4,7 @@
 //! The tests themselves live in `tests/`; every Genezio process they start is owned by a guard
 //! that kills its whole process group, so a failing test leaks nothing.
 
+pub mod checks;
 pub mod corpus;
 pub mod lambda;
 pub mod local;
@@ -103,6 +104,22 @@ pub fn build_project_with(crate_dir: &Path, out: &Path, options: &[&str]) -> Pat
         panic!("gzrs build of {} failed: {failure}", crate_dir.display());
     }
     out.to_path_buf()
+}
+
+/// A `gzrs build` of the crate at `crate_dir` (relative to the repository) with `options`, into
+/// `target/gzrs-tests/<name>`, made once per test process.
+pub fn project(crate_dir: &str, name: &str, options: &[&str]) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, out)) = built.iter().find(|(n, _)| n == name) {
+        return out.clone();
+    }
+    let out = repo_root().join("target/gzrs-tests").join(name);
+    build_project_with(&repo_root().join(crate_dir), &out, options);
+    built.push((name.to_owned(), out.clone()));
+    out
 }
 
 /// Runs a command to completion in its own process group, stdout and stderr both going to

@@ -1,0 +1,257 @@
+//! Checks every transport is held to, each returning its problems (empty when there are
+//! none) so a test can gather them and report every failing case at once.
+
+use std::thread;
+
+use axum::Router;
+use serde_json::Value;
+use ureq::Agent;
+
+use crate::{answer_in_process, compare, fixture_corpus, http_agent, Answer, Case};
+
+/// Something that answers the service's requests over HTTP: `genezio local`, the emulator.
+pub trait Server: Sync {
+    /// Sends `case`; any status is an answer, a transport failure an error.
+    fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String>;
+
+    /// The request the service receives for `case` through this transport: the reference is
+    /// the service's answer to that.
+    fn as_delivered(&self, case: &Case) -> Case {
+        case.clone()
+    }
+}
+
+impl Server for crate::GenezioLocal {
+    fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String> {
+        crate::GenezioLocal::send(self, agent, case)
+    }
+}
+
+impl Server for crate::LambdaLocal {
+    fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String> {
+        crate::LambdaLocal::send(self, agent, case)
+    }
+
+    /// API Gateway's events join a repeated query key's values with commas, and Genezio's
+    /// handler (whose semantics both modes keep) reads only those.
+    fn as_delivered(&self, case: &Case) -> Case {
+        crate::corpus::with_joined_query(case)
+    }
+}
+
+/// Sends each case and keeps the answers (a transport failure becomes a 599 with its message),
+/// for comparing one mode's answers with another's.
+pub fn collect(server: &impl Server, cases: &[Case]) -> Vec<Answer> {
+    let agent = http_agent();
+    cases
+        .iter()
+        .map(|case| {
+            server.send(&agent, case).unwrap_or_else(|error| Answer {
+                status: 599,
+                headers: Default::default(),
+                body: error.into_bytes(),
+            })
+        })
+        .collect()
+}
+
+/// Mode parity: every answer `got` equals the answer `reference` gave to the same case.
+pub fn check_parity(
+    cases: &[Case],
+    reference: &[Answer],
+    got: &[Answer],
+    what: &str,
+) -> Vec<String> {
+    cases
+        .iter()
+        .zip(reference.iter().zip(got))
+        .flat_map(|(case, (want, have))| compare(&format!("{what}: {}", case.name), want, have))
+        .collect()
+}
+
+/// Sends each case in turn and compares it with the in-process answer.
+pub fn check_cases(server: &impl Server, app: fn() -> Router, cases: &[Case]) -> Vec<String> {
+    let agent = http_agent();
+    cases
+        .iter()
+        .flat_map(|case| match server.send(&agent, case) {
+            Ok(got) => compare(
+                &case.name,
+                &answer_in_process(app(), &server.as_delivered(case)),
+                &got,
+            ),
+            Err(error) => vec![error],
+        })
+        .collect()
+}
+
+/// The corpus plus `/yield/N` requests with distinct N, spread over 8 threads: each answer
+/// must still be the one for its own request.
+pub fn check_concurrently(server: &impl Server) -> Vec<String> {
+    const THREADS: usize = 8;
+    let mut cases = fixture_corpus();
+    cases.extend(
+        (10..26).map(|n| Case::get(format!("concurrent yield {n}"), format!("/yield/{n}"))),
+    );
+    let expected: Vec<(Case, Answer)> = cases
+        .into_iter()
+        .map(|case| {
+            let answer = answer_in_process(fixture_app::app(), &server.as_delivered(&case));
+            (case, answer)
+        })
+        .collect();
+    let agent = http_agent();
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|worker| {
+                let (agent, expected) = (agent.clone(), &expected);
+                scope.spawn(move || {
+                    expected
+                        .iter()
+                        .skip(worker)
+                        .step_by(THREADS)
+                        .flat_map(|(case, want)| match server.send(&agent, case) {
+                            Ok(got) => compare(&format!("concurrent: {}", case.name), want, &got),
+                            Err(error) => vec![format!("concurrent: {error}")],
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a request thread"))
+            .collect()
+    })
+}
+
+/// A panic answers 500 with `{"error": <message>}`, and the next request is served normally.
+pub fn check_panic_recovery(server: &impl Server) -> Vec<String> {
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    match server.send(&agent, &Case::get("panic", "/panic")) {
+        Ok(answer) => {
+            if answer.status != 500 {
+                problems.push(format!(
+                    "[panic] status: expected 500, got {}",
+                    answer.status
+                ));
+            }
+            let message = serde_json::from_slice::<Value>(&answer.body)
+                .ok()
+                .and_then(|body| body["error"].as_str().map(str::to_owned));
+            match message {
+                Some(message) if !message.is_empty() => {}
+                _ => problems.push(format!(
+                    "[panic] body: expected {{\"error\": <a message>}}, got {:?}",
+                    String::from_utf8_lossy(&answer.body)
+                )),
+            }
+        }
+        Err(error) => problems.push(error),
+    }
+    let after = Case::get("request after a panic", "/");
+    match server.send(&agent, &after) {
+        Ok(got) => problems.extend(compare(
+            &after.name,
+            &answer_in_process(fixture_app::app(), &after),
+            &got,
+        )),
+        Err(error) => problems.push(error),
+    }
+    problems
+}
+
+/// The process serving the native service, from the fixture's `/pid` route.
+pub fn service_pid(server: &impl Server) -> Result<u32, String> {
+    let answer = server.send(&http_agent(), &Case::get("pid", "/pid"))?;
+    String::from_utf8_lossy(&answer.body)
+        .trim()
+        .parse()
+        .map_err(|_| {
+            format!(
+                "/pid answered {} {:?}",
+                answer.status,
+                String::from_utf8_lossy(&answer.body)
+            )
+        })
+}
+
+/// The native service killed while a request is in flight: that request gets a clear error
+/// (`status`) quickly, not a hang, and a fresh process serves the next request.
+pub fn check_kill_mid_request(server: &impl Server, status: u16) -> Vec<String> {
+    let before = match service_pid(server) {
+        Ok(pid) => pid,
+        Err(error) => return vec![format!("[kill] {error}")],
+    };
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    let (answer, waited) = thread::scope(|scope| {
+        let hanging = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            (
+                server.send(&agent, &Case::get("hang", "/hang")),
+                started.elapsed(),
+            )
+        });
+        // Long enough for the request to reach the service on a loaded machine.
+        thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &before.to_string()])
+            .status();
+        hanging.join().expect("the hanging request's thread")
+    });
+    match answer {
+        Ok(answer) if answer.status == status && !answer.body.is_empty() => {}
+        Ok(answer) => problems.push(format!(
+            "[kill] the request in flight: expected {status} with a message, got {} {:?}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        )),
+        Err(error) => problems.push(format!("[kill] the request in flight failed: {error}")),
+    }
+    if waited > std::time::Duration::from_secs(15) {
+        problems.push(format!(
+            "[kill] the request in flight took {waited:?} to fail"
+        ));
+    }
+    let root = Case::get("root after a kill", "/");
+    match server.send(&agent, &root) {
+        Ok(got) => problems.extend(compare(
+            &root.name,
+            &answer_in_process(fixture_app::app(), &root),
+            &got,
+        )),
+        Err(error) => problems.push(error),
+    }
+    match service_pid(server) {
+        Ok(after) if after != before => {}
+        Ok(_) => problems.push("[kill] the same process serves after the kill".into()),
+        Err(error) => problems.push(format!("[kill] after: {error}")),
+    }
+    problems
+}
+
+/// A body over 6 MB (Genezio's and Lambda's limit) is refused with a clear status, and the
+/// next request is served.
+pub fn check_oversized_body(server: &impl Server) -> Vec<String> {
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    let big = Case::new("7 MB body", axum::http::Method::POST, "/size")
+        .body("application/octet-stream", vec![7u8; 7 << 20]);
+    match server.send(&agent, &big) {
+        Ok(answer) if answer.status == 413 => {}
+        Ok(answer) => problems.push(format!("[oversized] expected 413, got {}", answer.status)),
+        Err(error) => problems.push(format!("[oversized] {error}")),
+    }
+    let root = Case::get("root after an oversized body", "/");
+    match server.send(&agent, &root) {
+        Ok(got) => problems.extend(compare(
+            &root.name,
+            &answer_in_process(fixture_app::app(), &root),
+            &got,
+        )),
+        Err(error) => problems.push(error),
+    }
+    problems
+}

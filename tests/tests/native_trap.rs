@@ -1,0 +1,220 @@
+//! The trap, proven with AWS's own parts: Genezio's aws deploy bundle of a native-mode project
+//! (x86_64, this machine's CPU) run by `aws-lambda-ric`, AWS's Node runtime client, against
+//! gzrs's Runtime API emulator. The class's constructor starts the executable at import and the
+//! executable answers every event; Node never polls. Every corpus answer must equal the
+//! in-process answer and the wasm mode's bundle's answer under the same runtime; a killed
+//! executable is an error for its request, never a hang; an executable that cannot start (corrupt,
+//! missing, another CPU) is a clear error on every request.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use gzrs_tests::checks::{
+    check_cases, check_kill_mid_request, check_oversized_body, check_panic_recovery, check_parity,
+    collect, service_pid,
+};
+use gzrs_tests::lambda::{bundle, ric_runtime};
+use gzrs_tests::{fixture_corpus, http_agent, project, repo_root, Case, LambdaLocal};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn work(name: &str) -> PathBuf {
+    repo_root().join("target/gzrs-tests/trap").join(name)
+}
+
+/// The native project's aws bundle, made once per test process (the tests share it).
+fn native_bundle() -> PathBuf {
+    static BUNDLE: OnceLock<PathBuf> = OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            let project = project(
+                "tests/fixture-app",
+                "fixture-native-x86_64",
+                &["--mode", "native", "--arch", "x86_64"],
+            );
+            bundle(&project, "Fixture", "aws", &work("native"))
+        })
+        .clone()
+}
+
+fn ric(task: &Path) -> LambdaLocal {
+    LambdaLocal::start("Fixture", "api", TIMEOUT, ric_runtime(task))
+}
+
+#[test]
+fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() {
+    let corpus = fixture_corpus();
+    let wasm_answers = {
+        let wasm = project("tests/fixture-app", "fixture-wasm", &["--mode", "wasm"]);
+        let task = bundle(&wasm, "Fixture", "aws", &work("wasm"));
+        collect(&ric(&task), &corpus)
+    };
+
+    let lambda = ric(&native_bundle());
+    let mut problems = check_cases(&lambda, fixture_app::app, &corpus);
+    problems.extend(check_parity(
+        &corpus,
+        &wasm_answers,
+        &collect(&lambda, &corpus),
+        "native vs wasm under aws-lambda-ric",
+    ));
+    problems.extend(check_trapped(&lambda));
+    problems.extend(check_panic_recovery(&lambda));
+    problems.extend(check_oversized_body(&lambda));
+    problems.extend(check_kill_mid_request(&lambda, 502));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The executable that answers is not a sidecar: it was started without arguments by the
+/// runtime's Node process, which is still its parent (blocked in the constructor), and the
+/// Runtime API was only ever polled by one runtime process.
+fn check_trapped(lambda: &LambdaLocal) -> Vec<String> {
+    let pid = match service_pid(lambda) {
+        Ok(pid) => pid,
+        Err(error) => return vec![format!("[trap] {error}")],
+    };
+    let cmdline = |pid: u32| {
+        fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+            .unwrap_or_default()
+    };
+    let parent = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<u32>()
+                .ok()
+        })
+        .unwrap_or(0);
+    let mut problems = Vec::new();
+    let own = cmdline(pid);
+    if own.contains("--sidecar") || !own.contains("service-x86_64") {
+        problems.push(format!(
+            "[trap] the service runs as {own:?}, not as the trapped executable"
+        ));
+    }
+    let runtime = cmdline(parent);
+    if !runtime.contains("aws-lambda-ric") {
+        problems.push(format!(
+            "[trap] the executable's parent is {runtime:?}, not aws-lambda-ric"
+        ));
+    }
+    if lambda.emulator.runtime_starts() != 1 {
+        problems.push(format!(
+            "[trap] the runtime started {} times before any failure",
+            lambda.emulator.runtime_starts()
+        ));
+    }
+    problems
+}
+
+/// The native bundle, copied, with `spoil` applied to the copy.
+fn spoiled_bundle(name: &str, spoil: impl FnOnce(&Path)) -> PathBuf {
+    let original = native_bundle();
+    let copy = work(name);
+    let _ = fs::remove_dir_all(&copy);
+    copy_dir(&original, &copy);
+    spoil(&copy);
+    copy
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_type().unwrap().is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), &target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every request to a bundle whose executable cannot start answers at once with an error that
+/// names the problem (Genezio's "Constructor call failure"), request after request.
+fn check_cannot_start(task: &Path, expected: &str) -> Vec<String> {
+    let lambda = ric(task);
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    for attempt in 1..=2 {
+        let started = std::time::Instant::now();
+        match lambda.send(&agent, &Case::get("root", "/")) {
+            Ok(answer) => {
+                let body = String::from_utf8_lossy(&answer.body).into_owned();
+                if answer.status < 400 || !body.contains(expected) {
+                    problems.push(format!(
+                        "[{expected}] attempt {attempt}: expected an error naming {expected:?}, got {} {body}",
+                        answer.status
+                    ));
+                }
+            }
+            Err(error) => problems.push(format!("[{expected}] attempt {attempt}: {error}")),
+        }
+        if started.elapsed() > Duration::from_secs(15) {
+            problems.push(format!(
+                "[{expected}] attempt {attempt} took {:?}",
+                started.elapsed()
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn an_executable_that_cannot_start_is_a_clear_error_not_a_hang() {
+    // Genezio copies the backend folder's files to the bundle root.
+    let binary = |task: &Path| task.join("gzrs/service-x86_64");
+    let mut problems = Vec::new();
+
+    let corrupt = spoiled_bundle("corrupt", |task| {
+        let mut bytes = fs::read(binary(task)).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        fs::write(binary(task), bytes).unwrap();
+    });
+    problems.extend(check_cannot_start(&corrupt, "is corrupt"));
+
+    let missing = spoiled_bundle("missing", |task| fs::remove_file(binary(task)).unwrap());
+    problems.extend(check_cannot_start(
+        &missing,
+        "cannot find the service's native executable",
+    ));
+
+    // An arm64 executable shipped where x86_64 runs, its checksum recorded as the build would.
+    let arm64 = project(
+        "tests/fixture-app",
+        "fixture-native-arm64",
+        &["--mode", "native", "--arch", "arm64"],
+    );
+    let other_cpu = spoiled_bundle("other-cpu", |task| {
+        let module = task.join("module.mjs");
+        let source = fs::read_to_string(&module).unwrap();
+        let sha = |path: &Path| {
+            let output = std::process::Command::new("sha256sum")
+                .arg(path)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&output.stdout)[..64].to_owned()
+        };
+        let (old, new) = (
+            sha(&binary(task)),
+            sha(&arm64.join("server/gzrs/service-arm64")),
+        );
+        assert!(
+            source.contains(&old),
+            "module.mjs records the executable's SHA-256"
+        );
+        fs::write(&module, source.replace(&old, &new)).unwrap();
+        fs::copy(arm64.join("server/gzrs/service-arm64"), binary(task)).unwrap();
+    });
+    problems.extend(check_cannot_start(&other_cpu, "is an executable for arm64"));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
