@@ -31,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Notify};
 
 pub use event::{http_event, lambda_response, BODY_LIMIT};
+pub use supervisor::RuntimeProcess;
 
 const API: &str = "/2018-06-01/runtime";
 /// How much of an oversized request body the front reads (and drops) before refusing it.
@@ -106,6 +107,8 @@ struct Shared {
     in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<Value>>,
     polls: AtomicU64,
+    /// Signalled on every `next`.
+    polled: Notify,
     starts: AtomicU64,
     /// The supervised runtime's process group while it runs (0: none).
     runtime_group: std::sync::atomic::AtomicI32,
@@ -141,6 +144,7 @@ impl Emulator {
             in_flight: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             polls: AtomicU64::new(0),
+            polled: Notify::new(),
             starts: AtomicU64::new(0),
             runtime_group: std::sync::atomic::AtomicI32::new(0),
             ids: AtomicU64::new(0),
@@ -203,6 +207,20 @@ impl Emulator {
     /// How many times a runtime has called `next`: the first call ends the function's init.
     pub fn polls(&self) -> u64 {
         self.shared.polls.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `next` has been called `n` times in all: `polls() + 1` is the end of the
+    /// init of a runtime that is starting now.
+    pub async fn wait_for_polls(&self, n: u64) {
+        loop {
+            let polled = self.shared.polled.notified();
+            tokio::pin!(polled);
+            polled.as_mut().enable();
+            if self.polls() >= n {
+                return;
+            }
+            polled.await;
+        }
     }
 }
 
@@ -274,6 +292,7 @@ fn now_ms() -> u128 {
 async fn next_invocation(Extract(shared): Extract<Arc<Shared>>) -> Response {
     let generation = shared.generation.load(Ordering::SeqCst);
     shared.polls.fetch_add(1, Ordering::SeqCst);
+    shared.polled.notify_waiters();
     let invocation = loop {
         let arrived = shared.arrived.notified();
         tokio::pin!(arrived);

@@ -24,7 +24,45 @@ const LAMBDA_ENVIRONMENT: [(&str, &str); 7] = [
     ("AWS_DEFAULT_REGION", "us-east-1"),
 ];
 
+/// A runtime process started by [`Emulator::spawn_runtime`]; dropping it kills its whole
+/// process group.
+#[derive(Debug)]
+pub struct RuntimeProcess {
+    child: tokio::process::Child,
+    group: i32,
+    /// When it was spawned.
+    pub started: std::time::Instant,
+}
+
+impl RuntimeProcess {
+    /// Waits for it to exit, and describes how it did.
+    pub async fn wait(&mut self) -> String {
+        let status = self.child.wait().await;
+        // Whatever it started (the trapped executable, say) goes with it.
+        kill_group(self.group);
+        describe(status)
+    }
+
+    /// Its process id (and process group).
+    pub fn id(&self) -> i32 {
+        self.group
+    }
+}
+
+impl Drop for RuntimeProcess {
+    fn drop(&mut self) {
+        kill_group(self.group);
+    }
+}
+
 impl Emulator {
+    /// Starts `command` as a function runtime of this emulator, in its own process group, with
+    /// `AWS_LAMBDA_RUNTIME_API` and the rest of a Lambda's environment (what the command does
+    /// not set itself).
+    pub fn spawn_runtime(&self, command: Command) -> std::io::Result<RuntimeProcess> {
+        self.spawner().spawn(command)
+    }
+
     /// Runs the function's runtime: a process made by `command` (called again for each start)
     /// with this emulator as its Runtime API and the rest of a Lambda's environment. It starts
     /// at once; when it exits, or is killed because an invocation overran the timeout, the
@@ -35,58 +73,76 @@ impl Emulator {
     where
         F: Fn() -> Command + Send + 'static,
     {
-        let shared = self.shared.clone();
-        let api = self.runtime_api();
-        let stopped = self.stop.subscribe();
-        tokio::spawn(supervise(shared, api, command, stopped));
+        tokio::spawn(supervise(self.spawner(), command, self.stop.subscribe()));
     }
 
     /// How many times a supervised runtime was started.
     pub fn runtime_starts(&self) -> u64 {
         self.shared.starts.load(Ordering::SeqCst)
     }
+
+    fn spawner(&self) -> Spawner {
+        Spawner {
+            shared: self.shared.clone(),
+            api: self.runtime_api(),
+        }
+    }
 }
 
-async fn supervise<F>(shared: Arc<Shared>, api: String, make: F, mut stopped: watch::Receiver<()>)
-where
-    F: Fn() -> Command,
-{
-    loop {
-        let polls_before = shared.polls.load(Ordering::SeqCst);
-        let mut command = make();
+/// What starting a runtime needs of the emulator (the supervisor task must not keep the
+/// emulator itself alive).
+struct Spawner {
+    shared: Arc<Shared>,
+    api: String,
+}
+
+impl Spawner {
+    fn spawn(&self, mut command: Command) -> std::io::Result<RuntimeProcess> {
         let already: Vec<_> = command.get_envs().map(|(k, _)| k.to_owned()).collect();
         for (name, value) in LAMBDA_ENVIRONMENT {
             if !already.iter().any(|k| k == OsStr::new(name)) {
                 command.env(name, value);
             }
         }
-        command.env("AWS_LAMBDA_RUNTIME_API", &api).process_group(0);
+        command
+            .env("AWS_LAMBDA_RUNTIME_API", &self.api)
+            .process_group(0);
         let mut command = tokio::process::Command::from(command);
         command.kill_on_drop(true);
+        let started = std::time::Instant::now();
+        let child = command.spawn()?;
+        let group = child.id().map_or(0, |pid| pid as i32);
+        Ok(RuntimeProcess {
+            child,
+            group,
+            started,
+        })
+    }
+}
+
+async fn supervise<F>(spawner: Spawner, make: F, mut stopped: watch::Receiver<()>)
+where
+    F: Fn() -> Command,
+{
+    let shared = spawner.shared.clone();
+    loop {
+        let polls_before = shared.polls.load(Ordering::SeqCst);
         shared.starts.fetch_add(1, Ordering::SeqCst);
-        let ended = match command.spawn() {
+        let ended = match spawner.spawn(make()) {
             Err(error) => format!("could not start: {error}"),
-            Ok(mut child) => {
-                let group = child.id().map_or(0, |pid| pid as i32);
-                shared.runtime_group.store(group, Ordering::SeqCst);
-                let status = tokio::select! {
-                    status = child.wait() => Some(status),
-                    _ = shared.overran.notified() => None,
-                    _ = stopped.changed() => {
-                        kill_group(shared.runtime_group.swap(0, Ordering::SeqCst));
-                        let _ = child.wait().await;
-                        return;
-                    }
-                };
-                // Whatever it started (the trapped executable, say) goes with it.
-                kill_group(shared.runtime_group.swap(0, Ordering::SeqCst));
-                match status {
-                    Some(status) => describe(status),
-                    None => {
-                        let _ = child.wait().await;
+            Ok(mut process) => {
+                shared.runtime_group.store(process.group, Ordering::SeqCst);
+                let ended = tokio::select! {
+                    ended = process.wait() => ended,
+                    _ = shared.overran.notified() => {
                         "was stopped because an invocation overran the timeout".to_owned()
                     }
-                }
+                    _ = stopped.changed() => return,
+                };
+                shared.runtime_group.store(0, Ordering::SeqCst);
+                // Dropping the process kills its whole group, whatever it started included.
+                drop(process);
+                ended
             }
         };
         let never_polled = shared.polls.load(Ordering::SeqCst) == polls_before;
