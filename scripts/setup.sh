@@ -25,10 +25,12 @@ for target in wasm32-unknown-unknown x86_64-unknown-linux-musl aarch64-unknown-l
   fi
 done
 
-# Debian packages: qemu-user-static runs the arm64 executable; cmake, autoconf, automake,
-# libtool and g++ build aws-lambda-ric (AWS's Node runtime client) from source.
+# Debian packages: qemu-user-static runs the arm64 executable; gcc-aarch64-linux-gnu compiles
+# the C code of crates like ring for arm64; cmake, autoconf, automake, libtool and g++ build
+# aws-lambda-ric (AWS's Node runtime client) from source.
 missing=()
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 for tool in cmake autoconf automake libtool g++ make; do
   package="$tool"
   [ "$tool" = libtool ] && { command -v libtoolize >/dev/null 2>&1 && continue; package=libtool; }

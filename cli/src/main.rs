@@ -126,7 +126,6 @@ fn main() -> ExitCode {
 }
 
 fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
-    let genezio = local::find_genezio()?;
     let host = native::Arch::host()?;
     match args.build.arch {
         Some(arch) if arch != host && args.build.mode == Mode::Native => anyhow::bail!(
@@ -136,6 +135,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         ),
         _ => args.build.arch = Some(host),
     }
+    let genezio = local::find_genezio()?;
     let krate = project::UserCrate::load(&args.build.path)?;
     let out = build_crate(&krate, &args.build)?;
     if args.genezio {

@@ -136,7 +136,17 @@ fn compile(entry: &Path, target_dir: &Path, arch: Arch, verbose: bool) -> Result
         .arg("--target-dir")
         .arg(target_dir)
         // The toolchain's own linker and musl's self-contained startup files: no cross gcc.
-        .env(linker_variable(triple), "rust-lld");
+        .env(
+            target_variable("CARGO_TARGET_", triple, "_LINKER"),
+            "rust-lld",
+        );
+    // For crates with C code (ring, say): the C compiler for the target, unless the user chose one.
+    let cc = format!("CC_{}", triple.replace('-', "_"));
+    if std::env::var_os(&cc).is_none() {
+        if let Some(compiler) = c_compiler(arch) {
+            command.env(&cc, compiler);
+        }
+    }
     let (status, log) = progress::run(&mut command, verbose).context("could not run cargo")?;
     if !status.success() {
         bail!(
@@ -155,20 +165,55 @@ fn compile(entry: &Path, target_dir: &Path, arch: Arch, verbose: bool) -> Result
     Ok(binary)
 }
 
-/// `CARGO_TARGET_<TRIPLE>_LINKER`.
-fn linker_variable(triple: &str) -> String {
+/// `CARGO_TARGET_<TRIPLE>_LINKER` and the like.
+fn target_variable(prefix: &str, triple: &str, suffix: &str) -> String {
     format!(
-        "CARGO_TARGET_{}_LINKER",
+        "{prefix}{}{suffix}",
         triple.to_uppercase().replace('-', "_")
     )
 }
 
+/// C compilers that build objects for `arch` (rust-lld links them with Rust's own musl): a musl
+/// gcc if there is one, else Debian's cross gcc (or the host's, for the host's CPU). C code
+/// only needs the target's instruction set and the basic C headers from it.
+fn c_compilers(arch: Arch) -> Vec<&'static str> {
+    let host = Arch::host().ok();
+    match arch {
+        Arch::Arm64 if host == Some(Arch::Arm64) => vec!["aarch64-linux-musl-gcc", "gcc"],
+        Arch::Arm64 => vec!["aarch64-linux-musl-gcc", "aarch64-linux-gnu-gcc"],
+        Arch::X86_64 if host == Some(Arch::X86_64) => vec!["x86_64-linux-musl-gcc", "gcc"],
+        Arch::X86_64 => vec!["x86_64-linux-musl-gcc", "x86_64-linux-gnu-gcc"],
+    }
+}
+
+fn c_compiler(arch: Arch) -> Option<&'static str> {
+    c_compilers(arch)
+        .into_iter()
+        .find(|compiler| crate::local::which(compiler).is_some())
+}
+
 fn compile_hint(log: &str, arch: Arch) -> String {
     let mut hints = Vec::new();
+    let cc = format!("CC_{}", arch.triple().replace('-', "_"));
     if log.contains("failed to find tool") || log.contains("ToolNotFound") {
+        let package = match arch {
+            Arch::Arm64 => "gcc-aarch64-linux-gnu",
+            Arch::X86_64 => "gcc-x86-64-linux-gnu",
+        };
+        let found = match std::env::var(&cc) {
+            Ok(chosen) => format!("the C compiler in {cc} ({chosen}) could not be run"),
+            Err(_) => format!(
+                "no C compiler for {} was found (looked for {})",
+                arch.triple(),
+                c_compilers(arch).join(", ")
+            ),
+        };
         hints.push(format!(
-            "a dependency compiles C code and needs a C compiler for {}",
-            arch.triple()
+            "a dependency compiles C code, and {found}.\n      \
+             Install one:  sudo apt-get install {package}\n      \
+             or point {cc} at a C compiler for that target (for instance a script running \
+             `zig cc -target {}-linux-musl`)",
+            arch.triple().split('-').next().unwrap_or_default(),
         ));
     }
     hints.iter().map(|h| format!("\nhint: {h}")).collect()

@@ -159,7 +159,28 @@ pub fn run_logged(command: &mut Command, log: &Path, timeout: Duration) -> Resul
 /// Owns a child started with `process_group(0)`: dropping it ends the whole group, so
 /// grandchildren (Genezio's node workers, esbuild) go too.
 #[derive(Debug)]
-pub(crate) struct GroupGuard(pub(crate) Child);
+pub struct GroupGuard(pub(crate) Child);
+
+impl GroupGuard {
+    /// Starts `command` in its own process group, stdout and stderr going to `log`.
+    pub fn spawn(command: &mut Command, log: &Path) -> Self {
+        let file = File::create(log).expect("create the log");
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("clone the log handle"))
+            .stderr(file)
+            .env("GENEZIO_NO_TELEMETRY", "1")
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        GroupGuard(child)
+    }
+
+    /// Whether it has exited.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.0.try_wait(), Ok(None))
+    }
+}
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {

@@ -182,3 +182,131 @@ fn mistakes_get_errors_that_say_what_to_do() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `gzrs local` in a mode, on a free port: waits until the hello example answers its root,
+/// then checks the example's corpus. Returns the problems and gzrs's output.
+fn serve_hello_locally(mode: &str, node_runtime: &str) -> Vec<String> {
+    use gzrs_tests::checks::{check_cases, Server};
+    use gzrs_tests::{http_agent, Answer, Case};
+
+    struct Local(String);
+    impl Server for Local {
+        fn send(&self, agent: &ureq::Agent, case: &Case) -> Result<Answer, String> {
+            gzrs_tests::local::send(agent, &format!("{}{}", self.0, case.target), case)
+        }
+        fn as_delivered(&self, case: &Case) -> Case {
+            gzrs_tests::corpus::with_joined_query(case)
+        }
+    }
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = gzrs_tests::repo_root().join(format!("target/gzrs-tests/local-{mode}.log"));
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let node_bin = gzrs_tests::repo_root().join("tests/node/node_modules/.bin");
+    let path = format!(
+        "{}:{}",
+        node_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut process = gzrs_tests::GroupGuard::spawn(
+        Command::new(gzrs_tests::gzrs())
+            .args([
+                "local",
+                "--mode",
+                mode,
+                "--port",
+                &port.to_string(),
+                "--node-runtime",
+                node_runtime,
+            ])
+            .arg(gzrs_tests::repo_root().join("examples/hello"))
+            .env("PATH", path)
+            .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric()),
+        &log,
+    );
+    let server = Local(format!("http://127.0.0.1:{port}/Hello/api"));
+    let agent = http_agent();
+    let started = std::time::Instant::now();
+    loop {
+        let root = server.send(&agent, &Case::get("root", "/"));
+        if root.as_ref().is_ok_and(|answer| answer.status == 200) {
+            break;
+        }
+        if process.exited() || started.elapsed() > std::time::Duration::from_secs(600) {
+            return vec![format!(
+                "gzrs local --mode {mode} did not serve: {root:?}\n{}",
+                fs::read_to_string(&log).unwrap_or_default()
+            )];
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let problems = check_cases(&server, hello::app, &gzrs_tests::hello_corpus());
+    let output = fs::read_to_string(&log).unwrap_or_default();
+    let mut problems: Vec<String> = problems
+        .into_iter()
+        .map(|p| format!("[{mode}] {p}"))
+        .collect();
+    if !output.contains(if node_runtime == "ric" {
+        "aws-lambda-ric"
+    } else {
+        "bootstrap"
+    }) {
+        problems.push(format!(
+            "[{mode}] gzrs local does not say which runtime runs: {output}"
+        ));
+    }
+    problems
+}
+
+#[test]
+fn gzrs_local_serves_both_modes_as_a_lambda() {
+    let mut problems = serve_hello_locally("native", "ric");
+    problems.extend(serve_hello_locally("wasm", "bootstrap"));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn native_builds_name_their_cpu_and_say_what_a_c_dependency_needs() {
+    let dir = scratch("native");
+    let repo = gzrs_tests::repo_root();
+
+    // An arm64 executable cannot be served on this x86_64 machine: said before building.
+    if std::env::consts::ARCH == "x86_64" {
+        let local = gzrs(&["local", "--mode", "native", "--arch", "arm64", "x"], &dir);
+        assert!(
+            !local.status.success() && stderr(&local).contains("cannot run on this x86_64 machine"),
+            "{}",
+            stderr(&local)
+        );
+    }
+
+    // A crate with C code (ring) and no usable C compiler for the target: what to install.
+    let out = dir.join("digest");
+    let built = Command::new(gzrs_tests::gzrs())
+        .args([
+            "build",
+            "--mode",
+            "native",
+            "--arch",
+            "arm64",
+            "--no-install",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(repo.join("examples/digest"))
+        .env("CC_aarch64_unknown_linux_musl", dir.join("no-such-cc"))
+        .output()
+        .unwrap();
+    assert!(!built.status.success());
+    assert!(
+        stderr(&built).contains("apt-get install gcc-aarch64-linux-gnu")
+            && stderr(&built).contains("CC_aarch64_unknown_linux_musl"),
+        "{}",
+        stderr(&built)
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -42,6 +42,8 @@ fn the_arm64_executable_answers_the_corpus_and_bad_events_under_qemu() {
         "fixture-native-arm64",
         &["--mode", "native", "--arch", "arm64"],
     );
+    let yaml = std::fs::read_to_string(project.join("genezio.yaml")).unwrap();
+    assert!(yaml.contains("architecture: arm64"), "{yaml}");
     let binary = project.join("server/gzrs/service-arm64");
     let bytes = std::fs::read(&binary).expect("the arm64 executable");
     assert_eq!(&bytes[..4], b"\x7fELF");
@@ -141,5 +143,31 @@ fn the_arm64_executable_answers_the_corpus_and_bad_events_under_qemu() {
             .to_string(),
         &|got| matches!(got, Ok(Value::Null)),
     ));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A service whose dependencies compile C (ring), cross-built for arm64 with the C compiler gzrs
+/// found, answers under qemu as it does in-process.
+#[test]
+fn a_service_with_c_code_cross_builds_for_arm64_and_answers() {
+    let project = project(
+        "examples/digest",
+        "digest-native-arm64",
+        &["--mode", "native", "--arch", "arm64"],
+    );
+    let binary = project.join("server/gzrs/service-arm64");
+    let qemu = qemu();
+    let lambda = LambdaLocal::start("Digest", "api", Duration::from_secs(60), move || {
+        let mut command = Command::new(&qemu);
+        command.arg(&binary);
+        command
+    });
+    let cases = [
+        Case::get("root", "/"),
+        Case::new("sha256", axum::http::Method::POST, "/sha256").body("text/plain", "hello"),
+        Case::new("sha256 of binary", axum::http::Method::POST, "/sha256")
+            .body("application/octet-stream", (0..=255u8).collect::<Vec<_>>()),
+    ];
+    let problems = check_cases(&lambda, digest::app, &cases);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
