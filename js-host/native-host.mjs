@@ -11,7 +11,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { errorResponse, locatePayload, marshal } from "./host-common.mjs";
@@ -162,8 +161,10 @@ class Sidecar {
 
   #child;
 
-  #start() {
+  async #start() {
     this.starts++;
+    // Loaded here, not at import: the trap never needs it, and every module costs init time.
+    const net = await import("node:net");
     const { dir, file } = privateCopy(this.#binary);
     const socketPath = path.join(dir, "socket");
     const server = net.createServer();

@@ -4,6 +4,7 @@
 //! Genezio. `gzrs build` turns the user's crate into a Genezio project that deploys unmodified;
 //! `gzrs local` runs it under the real `genezio local`; `gzrs new` starts a crate.
 
+mod bench;
 mod genezio;
 mod local;
 mod native;
@@ -44,6 +45,16 @@ enum Command {
     /// installed) against gzrs's Lambda Runtime API emulator, so in native mode the executable
     /// really takes over the Runtime API. `curl localhost:PORT/<class>/<method>/...` reaches it.
     Local(LocalArgs),
+    /// Compare wasm mode, native mode and a plain TypeScript class, run as Lambdas run them.
+    ///
+    /// Builds the service in both modes plus a TypeScript Genezio class (the floor: Node's own
+    /// cost), runs each Genezio bundle under a real Node runtime loop against gzrs's Runtime API
+    /// emulator, and measures cold start, warm latency (sequential and concurrent), throughput,
+    /// size and memory, interleaving the contestants. With --url, measures deployed endpoints.
+    Bench(bench::BenchArgs),
+    /// A Lambda runtime that answers every event at once: the benchmark's overhead probe.
+    #[command(name = "__null-runtime", hide = true)]
+    NullRuntime,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -115,6 +126,8 @@ fn main() -> ExitCode {
             eprintln!("  deploy it: cd {} && genezio deploy", out.display());
         }),
         Command::Local(args) => run_local(args),
+        Command::Bench(args) => bench::run(args),
+        Command::NullRuntime => bench::run_null_runtime(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 
 use crate::genezio::{self, write_if_changed, Payload};
-use crate::progress::{self, Step};
+use crate::progress::Step;
 use crate::project::{cargo, toml_string, UserCrate};
 use crate::{toolchain, BuildArgs, Mode};
 
@@ -130,16 +130,11 @@ debug = false
 fn compile(entry: &Path, target_dir: &Path, arch: Arch, verbose: bool) -> Result<PathBuf> {
     let triple = arch.triple();
     let mut command = Command::new(cargo());
-    command
-        .args(["build", "--release", "--target", triple, "--manifest-path"])
-        .arg(entry.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir)
-        // The toolchain's own linker and musl's self-contained startup files: no cross gcc.
-        .env(
-            target_variable("CARGO_TARGET_", triple, "_LINKER"),
-            "rust-lld",
-        );
+    // The toolchain's own linker and musl's self-contained startup files: no cross gcc.
+    command.env(
+        target_variable("CARGO_TARGET_", triple, "_LINKER"),
+        "rust-lld",
+    );
     // For crates with C code (ring, say): the C compiler for the target, unless the user chose one.
     let cc = format!("CC_{}", triple.replace('-', "_"));
     if std::env::var_os(&cc).is_none() {
@@ -147,22 +142,16 @@ fn compile(entry: &Path, target_dir: &Path, arch: Arch, verbose: bool) -> Result
             command.env(&cc, compiler);
         }
     }
-    let (status, log) = progress::run(&mut command, verbose).context("could not run cargo")?;
-    if !status.success() {
-        bail!(
-            "compiling the service for {triple} failed:\n{log}{}",
-            compile_hint(&log, arch)
-        );
-    }
     let name = entry.file_name().unwrap_or_default().to_string_lossy();
-    let binary = target_dir
-        .join(triple)
-        .join("release")
-        .join(format!("gzrs-native-{name}"));
-    if !binary.exists() {
-        bail!("cargo succeeded but {} is missing", binary.display());
-    }
-    Ok(binary)
+    crate::project::build_entry(
+        command,
+        entry,
+        target_dir,
+        triple,
+        &format!("gzrs-native-{name}"),
+        verbose,
+        |log| compile_hint(log, arch),
+    )
 }
 
 /// `CARGO_TARGET_<TRIPLE>_LINKER` and the like.

@@ -193,6 +193,38 @@ pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
+/// Runs `cargo build --release --target <triple>` on a generated entry crate (its output going
+/// to `target_dir`) and returns the artifact `name`; a failure shows cargo's output and `hint`'s
+/// advice about it.
+pub fn build_entry(
+    mut command: std::process::Command,
+    entry: &Path,
+    target_dir: &Path,
+    triple: &str,
+    name: &str,
+    verbose: bool,
+    hint: impl Fn(&str) -> String,
+) -> Result<PathBuf> {
+    command
+        .args(["build", "--release", "--target", triple, "--manifest-path"])
+        .arg(entry.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir);
+    let (status, log) =
+        crate::progress::run(&mut command, verbose).context("could not run cargo")?;
+    if !status.success() {
+        bail!(
+            "compiling the service for {triple} failed:\n{log}{}",
+            hint(&log)
+        );
+    }
+    let artifact = target_dir.join(triple).join("release").join(name);
+    if !artifact.exists() {
+        bail!("cargo succeeded but {} is missing", artifact.display());
+    }
+    Ok(artifact)
+}
+
 /// How a generated entry crate depends on a gzrs crate: the path in `variable`, else the source
 /// tree this gzrs was built from (`dir` beside `cli/`), else the same version from crates.io.
 pub fn gzrs_dependency(variable: &str, dir: &str) -> String {

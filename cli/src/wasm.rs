@@ -5,10 +5,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::genezio::{self, write_if_changed, Payload};
-use crate::progress::{self, Step};
+use crate::progress::Step;
 use crate::project::{cargo, toml_string, UserCrate};
 use crate::{toolchain, BuildArgs, Mode};
 
@@ -123,32 +123,20 @@ debug = false
 }
 
 fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
-    let mut command = Command::new(cargo());
-    command
-        .args(["build", "--release", "--target", TARGET, "--manifest-path"])
-        .arg(entry.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir);
-    let (status, log) = progress::run(&mut command, verbose).context("could not run cargo")?;
-    if !status.success() {
-        bail!(
-            "compiling the service for {TARGET} failed:\n{log}{}",
-            compile_hint(&log)
-        );
-    }
     let name = entry
         .file_name()
         .unwrap_or_default()
         .to_string_lossy()
         .replace('-', "_");
-    let wasm = target_dir
-        .join(TARGET)
-        .join("release")
-        .join(format!("gzrs_entry_{name}.wasm"));
-    if !wasm.exists() {
-        bail!("cargo succeeded but {} is missing", wasm.display());
-    }
-    Ok(wasm)
+    crate::project::build_entry(
+        Command::new(cargo()),
+        entry,
+        target_dir,
+        TARGET,
+        &format!("gzrs_entry_{name}.wasm"),
+        verbose,
+        compile_hint,
+    )
 }
 
 /// The usual reasons a service that builds natively does not build for wasm32, and what to do.

@@ -150,15 +150,7 @@ pub fn check_panic_recovery(server: &impl Server) -> Vec<String> {
         }
         Err(error) => problems.push(error),
     }
-    let after = Case::get("request after a panic", "/");
-    match server.send(&agent, &after) {
-        Ok(got) => problems.extend(compare(
-            &after.name,
-            &answer_in_process(fixture_app::app(), &after),
-            &got,
-        )),
-        Err(error) => problems.push(error),
-    }
+    problems.extend(check_served_after(server, &agent, "a panic"));
     problems
 }
 
@@ -215,15 +207,7 @@ pub fn check_kill_mid_request(server: &impl Server, status: u16) -> Vec<String> 
             "[kill] the request in flight took {waited:?} to fail"
         ));
     }
-    let root = Case::get("root after a kill", "/");
-    match server.send(&agent, &root) {
-        Ok(got) => problems.extend(compare(
-            &root.name,
-            &answer_in_process(fixture_app::app(), &root),
-            &got,
-        )),
-        Err(error) => problems.push(error),
-    }
+    problems.extend(check_served_after(server, &agent, "a kill"));
     match service_pid(server) {
         Ok(after) if after != before => {}
         Ok(_) => problems.push("[kill] the same process serves after the kill".into()),
@@ -244,14 +228,19 @@ pub fn check_oversized_body(server: &impl Server) -> Vec<String> {
         Ok(answer) => problems.push(format!("[oversized] expected 413, got {}", answer.status)),
         Err(error) => problems.push(format!("[oversized] {error}")),
     }
-    let root = Case::get("root after an oversized body", "/");
-    match server.send(&agent, &root) {
-        Ok(got) => problems.extend(compare(
+    problems.extend(check_served_after(server, &agent, "an oversized body"));
+    problems
+}
+
+/// The next request after `what` gets the fixture's normal answer.
+fn check_served_after(server: &impl Server, agent: &Agent, what: &str) -> Vec<String> {
+    let root = Case::get(format!("request after {what}"), "/");
+    match server.send(agent, &root) {
+        Ok(got) => compare(
             &root.name,
             &answer_in_process(fixture_app::app(), &root),
             &got,
-        )),
-        Err(error) => problems.push(error),
+        ),
+        Err(error) => vec![error],
     }
-    problems
 }

@@ -16,6 +16,12 @@ use axum::{
 use serde_json::{json, Value};
 
 pub fn app() -> Router {
+    // For the test of a contestant that crashes at init (`gzrs bench`): only natively, where
+    // the environment is visible.
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("GZRS_FIXTURE_CRASH_AT_INIT").is_some() {
+        panic!("the fixture crashed at init, as GZRS_FIXTURE_CRASH_AT_INIT asked");
+    }
     Router::new()
         .route("/", get(|| async { "fixture root" }))
         .route("/users/{id}/posts/{post}", get(user_post))

@@ -1,0 +1,182 @@
+//! The remote benchmark: deployed endpoints (or any HTTP servers), measured warm, interleaved.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use super::stats::Summary;
+use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
+
+/// Requests per endpoint and route before measuring: connections opened, instances warm.
+const WARM_UP: usize = 10;
+const ROUNDS: usize = 5;
+
+struct Endpoint {
+    name: String,
+    url: String,
+    sequential: Vec<f64>,
+    concurrent: Vec<f64>,
+    concurrent_time: Duration,
+    errors: usize,
+    failed: Option<String>,
+}
+
+pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
+    let mut endpoints = args
+        .urls
+        .iter()
+        .map(|spec| {
+            let Some((name, url)) = spec.split_once('=') else {
+                bail!("--url takes NAME=URL (for instance native=https://example.com/Hello/api), not {spec:?}");
+            };
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("--url {name}={url}: the URL must start with http:// or https://");
+            }
+            Ok(Endpoint {
+                name: name.to_owned(),
+                url: url.trim_end_matches('/').to_owned(),
+                sequential: Vec::new(),
+                concurrent: Vec::new(),
+                concurrent_time: Duration::ZERO,
+                errors: 0,
+                failed: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if routes.is_empty() {
+        routes.push(Route::parse("GET /")?);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .max_idle_connections_per_host(args.concurrency.max(1))
+        .build()
+        .into();
+
+    eprintln!("warming up {} endpoints...", endpoints.len());
+    for endpoint in &mut endpoints {
+        for route in &routes {
+            for _ in 0..WARM_UP {
+                if let Err(error) = call(&agent, &endpoint.url, route) {
+                    endpoint.failed =
+                        Some(format!("{} {}: {error:#}", route.label(), endpoint.url));
+                    break;
+                }
+            }
+        }
+        if let Some(error) = &endpoint.failed {
+            eprintln!("✗ {}: {error}", endpoint.name);
+        }
+    }
+
+    let requests = args.warm_requests();
+    let per_round = requests.div_ceil(ROUNDS).max(1);
+    eprintln!("warm requests, one at a time...");
+    for _ in 0..ROUNDS {
+        for endpoint in endpoints.iter_mut().filter(|e| e.failed.is_none()) {
+            for i in 0..per_round {
+                let started = Instant::now();
+                match call(&agent, &endpoint.url, &routes[i % routes.len()]) {
+                    Ok(()) => endpoint
+                        .sequential
+                        .push(started.elapsed().as_secs_f64() * 1000.0),
+                    Err(_) => endpoint.errors += 1,
+                }
+            }
+        }
+    }
+    eprintln!("warm requests, {} in flight...", args.concurrency);
+    for _ in 0..ROUNDS {
+        for endpoint in endpoints.iter_mut().filter(|e| e.failed.is_none()) {
+            let next = AtomicUsize::new(0);
+            let started = Instant::now();
+            let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..args.concurrency)
+                    .map(|_| {
+                        let (agent, next, routes, url) = (&agent, &next, &routes, &endpoint.url);
+                        scope.spawn(move || {
+                            let (mut latencies, mut errors) = (Vec::new(), 0);
+                            loop {
+                                let i = next.fetch_add(1, Ordering::SeqCst);
+                                if i >= per_round {
+                                    break;
+                                }
+                                let sent = Instant::now();
+                                match call(agent, url, &routes[i % routes.len()]) {
+                                    Ok(()) => latencies.push(sent.elapsed().as_secs_f64() * 1000.0),
+                                    Err(_) => errors += 1,
+                                }
+                            }
+                            (latencies, errors)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_default())
+                    .collect()
+            });
+            endpoint.concurrent_time += started.elapsed();
+            for (latencies, errors) in results {
+                endpoint.concurrent.extend(latencies);
+                endpoint.errors += errors;
+            }
+        }
+    }
+
+    let floor = endpoints.first().map(|e| e.name.clone());
+    Ok(Report {
+        app: endpoints
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs "),
+        kind: "remote",
+        node_runtime: None,
+        routes,
+        cold_starts: 0,
+        requests,
+        concurrency: args.concurrency,
+        floor,
+        contestants: endpoints
+            .into_iter()
+            .map(|e| Contestant {
+                description: e.url.clone(),
+                name: e.name,
+                failed: e.failed,
+                figures: Figures {
+                    sequential_ms: Summary::of(&e.sequential),
+                    concurrent_ms: Summary::of(&e.concurrent),
+                    throughput_rps: (!e.concurrent_time.is_zero())
+                        .then(|| e.concurrent.len() as f64 / e.concurrent_time.as_secs_f64()),
+                    errors: e.errors,
+                    ..Figures::default()
+                },
+            })
+            .collect(),
+        overhead: None,
+        machine: Machine::this(),
+    })
+}
+
+/// One request; a status of 400 or more is an error.
+fn call(agent: &ureq::Agent, base: &str, route: &Route) -> Result<()> {
+    let url = format!("{base}{}", route.path);
+    let request = http::Request::builder()
+        .method(route.method.as_str())
+        .uri(&url)
+        .header("content-type", "application/json")
+        .body(route.body.clone())
+        .context("a valid request")?;
+    let mut response = agent
+        .run(request)
+        .with_context(|| format!("cannot reach {url}"))?;
+    // Read the whole body: the time to the last byte is the latency.
+    response.body_mut().read_to_vec()?;
+    let status = response.status().as_u16();
+    if status >= 400 {
+        bail!("{url} answered {status}");
+    }
+    Ok(())
+}

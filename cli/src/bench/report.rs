@@ -1,0 +1,367 @@
+//! What a benchmark run shows: a table in the terminal, every figure as JSON, and an SVG chart
+//! of the latency distributions side by side.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::stats::Summary;
+use super::{Contestant, Report};
+
+/// The contestants and, last, the tool's own overhead.
+fn rows(report: &Report) -> Vec<&Contestant> {
+    report.contestants.iter().chain(&report.overhead).collect()
+}
+
+fn floor(report: &Report) -> Option<&Contestant> {
+    let name = report.floor.as_deref()?;
+    report
+        .contestants
+        .iter()
+        .find(|c| c.name == name && c.failed.is_none())
+}
+
+fn ms(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0} ms")
+    } else if value >= 10.0 {
+        format!("{value:.1} ms")
+    } else {
+        format!("{value:.2} ms")
+    }
+}
+
+fn bytes(value: Option<u64>) -> String {
+    match value {
+        Some(b) if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+        Some(b) if b >= 1 << 10 => format!("{:.0} KiB", b as f64 / 1024.0),
+        Some(b) => format!("{b} B"),
+        None => "-".into(),
+    }
+}
+
+/// `value` with its difference (`+3.1 ms`) or ratio (`1.05x`) to the floor's.
+fn versus(value: f64, floor: Option<f64>, as_difference: bool, is_floor: bool) -> String {
+    match floor {
+        Some(_) if is_floor => format!("{} (floor)", ms(value)),
+        Some(f) if as_difference => format!("{} ({:+.1} ms)", ms(value), value - f),
+        Some(f) if f > 0.0 => format!("{} ({:.2}x)", ms(value), value / f),
+        _ => ms(value),
+    }
+}
+
+fn columns(out: &mut String, rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let mut line = String::from("  ");
+        for (i, cell) in row.iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            line.push_str(cell);
+            line.push_str(&" ".repeat(pad + 3));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let floor = floor(report);
+    let routes: Vec<String> = report.routes.iter().map(|r| r.label()).collect();
+    let how = match report.kind {
+        "local" => format!(
+            "Genezio aws bundles run by {} against gzrs's Lambda Runtime API emulator",
+            report
+                .node_runtime
+                .as_deref()
+                .unwrap_or("a Node runtime loop")
+        ),
+        _ => "deployed endpoints over HTTP".into(),
+    };
+    let _ = writeln!(out, "\ngzrs bench: {} ({how})", report.app);
+    let _ = writeln!(
+        out,
+        "routes: {} | {} CPUs {} | medians and percentiles over the samples below; ratios are to `{}`, measured in the same run\n",
+        routes.join(", "),
+        report.machine.cpus,
+        report.machine.arch,
+        report.floor.as_deref().unwrap_or("-"),
+    );
+    let is_floor = |c: &Contestant| floor.is_some_and(|f| f.name == c.name);
+    let label = |c: &Contestant| match report.overhead.as_ref() {
+        Some(o) if o.name == c.name => format!("{} (the tool's own cost)", c.name),
+        _ => c.name.clone(),
+    };
+
+    if report.cold_starts > 0 {
+        let _ = writeln!(
+            out,
+            "Cold start, median of {} fresh processes each:",
+            report.cold_starts
+        );
+        let mut table = vec![vec![
+            String::new(),
+            "spawn to init done".into(),
+            "spawn to first response".into(),
+        ]];
+        for c in rows(report).into_iter().filter(|c| c.failed.is_none()) {
+            let f = &c.figures;
+            let cell = |s: &Option<Summary>, fl: Option<&Option<Summary>>| {
+                s.as_ref().map_or("-".into(), |s| {
+                    versus(
+                        s.p50,
+                        fl.and_then(|x| x.as_ref()).map(|x| x.p50),
+                        true,
+                        is_floor(c),
+                    )
+                })
+            };
+            table.push(vec![
+                label(c),
+                cell(&f.init_ms, floor.map(|x| &x.figures.init_ms)),
+                cell(
+                    &f.first_response_ms,
+                    floor.map(|x| &x.figures.first_response_ms),
+                ),
+            ]);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
+    for (title, pick) in [("Warm, one request at a time", 0), ("Warm, concurrent", 1)] {
+        let title = if pick == 1 {
+            format!("{title} ({} in flight)", report.concurrency)
+        } else {
+            title.to_owned()
+        };
+        let _ = writeln!(out, "{title}, {} requests each:", report.requests);
+        let mut table = vec![vec![
+            String::new(),
+            "p50".into(),
+            "p90".into(),
+            "p99".into(),
+            if pick == 1 {
+                "throughput".into()
+            } else {
+                "errors".into()
+            },
+        ]];
+        for c in rows(report).into_iter().filter(|c| c.failed.is_none()) {
+            let f = &c.figures;
+            let (summary, floor_summary) = if pick == 0 {
+                (
+                    &f.sequential_ms,
+                    floor.and_then(|x| x.figures.sequential_ms.as_ref()),
+                )
+            } else {
+                (
+                    &f.concurrent_ms,
+                    floor.and_then(|x| x.figures.concurrent_ms.as_ref()),
+                )
+            };
+            let Some(s) = summary else { continue };
+            table.push(vec![
+                label(c),
+                versus(s.p50, floor_summary.map(|x| x.p50), false, is_floor(c)),
+                ms(s.p90),
+                ms(s.p99),
+                if pick == 1 {
+                    f.throughput_rps
+                        .map_or("-".into(), |t| format!("{t:.0} req/s"))
+                } else {
+                    f.errors.to_string()
+                },
+            ]);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
+    if report.kind == "local" {
+        let _ = writeln!(out, "Size and memory:");
+        let mut table = vec![vec![
+            String::new(),
+            "artifact".into(),
+            "deploy bundle".into(),
+            "peak RSS of the function".into(),
+        ]];
+        for c in report.contestants.iter().filter(|c| c.failed.is_none()) {
+            table.push(vec![
+                c.name.clone(),
+                bytes(c.figures.artifact_bytes),
+                bytes(c.figures.bundle_bytes),
+                bytes(c.figures.peak_rss_bytes),
+            ]);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
+    for c in rows(report) {
+        if let Some(error) = &c.failed {
+            let _ = writeln!(out, "FAILED {}: {error}\n", c.name);
+        }
+    }
+    out
+}
+
+pub fn write_json(report: &Report, path: &Path) -> Result<()> {
+    let json = serde_json::to_string_pretty(report)?;
+    fs::write(path, json + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Box plots, one row per contestant, one panel per measure: the box spans p25 to p75, the
+/// whiskers min to p99, the bar is the median.
+pub fn write_svg(report: &Report, path: &Path) -> Result<()> {
+    fs::write(path, svg(report)).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub fn svg(report: &Report) -> String {
+    const WIDTH: f64 = 960.0;
+    const LABEL: f64 = 220.0;
+    const ROW: f64 = 30.0;
+    const COLORS: [&str; 5] = ["#6b7280", "#2563eb", "#dc2626", "#059669", "#9333ea"];
+    let rows = rows(report);
+    let panels: Vec<(String, Vec<Option<&Summary>>)> = [
+        (
+            "Cold start: spawn to first response (ms)".to_owned(),
+            rows.iter()
+                .map(|c| c.figures.first_response_ms.as_ref())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "Warm latency, one request at a time (ms)".to_owned(),
+            rows.iter()
+                .map(|c| c.figures.sequential_ms.as_ref())
+                .collect(),
+        ),
+        (
+            format!("Warm latency, {} in flight (ms)", report.concurrency),
+            rows.iter()
+                .map(|c| c.figures.concurrent_ms.as_ref())
+                .collect(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, summaries)| summaries.iter().any(Option::is_some))
+    .collect();
+
+    let panel_height = 50.0 + ROW * rows.len() as f64 + 20.0;
+    let height = 50.0 + panel_height * panels.len() as f64;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="13">"#
+    );
+    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<text x="10" y="25" font-size="16" font-weight="bold">gzrs bench: {}</text>"#,
+        escape(&report.app)
+    );
+    for (p, (title, summaries)) in panels.iter().enumerate() {
+        let top = 50.0 + p as f64 * panel_height;
+        let max = summaries
+            .iter()
+            .flatten()
+            .map(|s| s.p99.max(s.p75))
+            .fold(0.0_f64, f64::max)
+            .max(0.001)
+            * 1.1;
+        let x = |v: f64| LABEL + (v.min(max) / max) * (WIDTH - LABEL - 30.0);
+        let _ = writeln!(
+            out,
+            r#"<text x="10" y="{:.0}" font-weight="bold">{}</text>"#,
+            top + 18.0,
+            escape(title)
+        );
+        // Axis with five ticks.
+        let axis_y = top + 30.0 + ROW * rows.len() as f64;
+        for t in 0..=4 {
+            let value = max / 1.1 * t as f64 / 4.0;
+            let tx = x(value);
+            let _ = writeln!(
+                out,
+                r##"<line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{axis_y:.1}" stroke="#e5e7eb"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#6b7280">{}</text>"##,
+                top + 28.0,
+                axis_y + 14.0,
+                escape(&format_tick(value))
+            );
+        }
+        for (i, (contestant, summary)) in rows.iter().zip(summaries).enumerate() {
+            let y = top + 30.0 + ROW * i as f64;
+            let mid = y + ROW / 2.0;
+            let color = COLORS[i % COLORS.len()];
+            let _ = writeln!(
+                out,
+                r#"<text x="10" y="{:.1}">{}</text>"#,
+                mid + 4.0,
+                escape(&contestant.name)
+            );
+            let Some(s) = summary else {
+                let why = if contestant.failed.is_some() {
+                    "failed"
+                } else {
+                    "not measured"
+                };
+                let _ = writeln!(
+                    out,
+                    r##"<text x="{LABEL}" y="{:.1}" fill="#991b1b">{why}</text>"##,
+                    mid + 4.0
+                );
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                r#"<line x1="{:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}" stroke="{color}"/>"#,
+                x(s.min),
+                x(s.p99)
+            );
+            let _ = writeln!(
+                out,
+                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{color}" fill-opacity="0.25" stroke="{color}"/>"#,
+                x(s.p25),
+                y + 7.0,
+                (x(s.p75) - x(s.p25)).max(1.0),
+                ROW - 14.0
+            );
+            let _ = writeln!(
+                out,
+                r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="{color}" stroke-width="3"/>"#,
+                x(s.p50),
+                y + 5.0,
+                y + ROW - 5.0
+            );
+            let _ = writeln!(
+                out,
+                r##"<text x="{:.1}" y="{:.1}" fill="#111827">{}</text>"##,
+                (x(s.p99) + 6.0).min(WIDTH - 90.0),
+                mid + 4.0,
+                escape(&format!("p50 {}", ms(s.p50)))
+            );
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn format_tick(value: f64) -> String {
+    if value >= 10.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}

@@ -1,0 +1,263 @@
+//! `gzrs bench` as a user runs it: all three contestants measured and reported (table, JSON,
+//! SVG), a contestant that crashes at init reported as failed while the others run, and remote
+//! mode ranking two servers of known, different latency.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use gzrs_tests::repo_root;
+use serde_json::Value;
+
+fn bench(args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+    let node_bin = repo_root().join("tests/node/node_modules/.bin");
+    let path = format!(
+        "{}:{}",
+        node_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = Command::new(gzrs_tests::gzrs());
+    command
+        .arg("bench")
+        .args(args)
+        .current_dir(repo_root())
+        .env("PATH", path)
+        .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric())
+        .env("GENEZIO_NO_TELEMETRY", "1");
+    for (name, value) in extra_env {
+        command.env(name, value);
+    }
+    command.output().expect("gzrs runs")
+}
+
+fn out_file(name: &str) -> std::path::PathBuf {
+    let dir = repo_root().join("target/gzrs-tests/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn contestant<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["contestants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no contestant {name} in {report}"))
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the JSON file"))
+        .expect("valid JSON")
+}
+
+#[test]
+fn hello_is_measured_in_both_modes_against_the_floor() {
+    let (json, svg) = (out_file("hello.json"), out_file("hello.svg"));
+    let output = bench(
+        &[
+            "--quick",
+            "examples/hello",
+            "--json",
+            json.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for name in ["typescript", "wasm", "native"] {
+        assert!(stdout.contains(name), "the table names {name}:\n{stdout}");
+    }
+    assert!(stdout.contains("emulator round trip"), "{stdout}");
+
+    let report = read_json(&json);
+    let routes: Vec<&str> = report["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        routes,
+        ["/", "/echo"],
+        "hello has a small POST, so it is measured too"
+    );
+    for name in ["typescript", "wasm", "native", "native executable alone"] {
+        let c = contestant(&report, name);
+        assert!(c["failed"].is_null(), "{name} failed: {}", c["failed"]);
+        let figures = &c["figures"];
+        assert_eq!(figures["init_ms"]["count"], 5, "{name}");
+        for measure in [
+            "init_ms",
+            "first_response_ms",
+            "sequential_ms",
+            "concurrent_ms",
+        ] {
+            let p50 = figures[measure]["p50"].as_f64().unwrap_or(-1.0);
+            assert!(p50 > 0.0, "{name} {measure} p50 = {p50}");
+        }
+        assert!(figures["throughput_rps"].as_f64().unwrap() > 0.0);
+        assert_eq!(figures["errors"], 0, "{name}");
+    }
+    for name in ["wasm", "native"] {
+        assert!(
+            contestant(&report, name)["figures"]["artifact_bytes"]
+                .as_u64()
+                .unwrap()
+                > 10_000
+        );
+    }
+    assert!(
+        contestant(&report, "native")["figures"]["peak_rss_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        report["overhead"]["figures"]["sequential_ms"]["p50"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for name in ["typescript", "wasm", "native", "emulator round trip"] {
+        assert!(
+            texts.iter().any(|t| t.trim() == name),
+            "the chart names {name}"
+        );
+    }
+}
+
+#[test]
+fn a_contestant_that_crashes_at_init_is_reported_and_the_others_still_run() {
+    let json = out_file("crash.json");
+    let output = bench(
+        &[
+            "--quick",
+            "tests/fixture-app",
+            "--routes",
+            "GET /",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[("GZRS_FIXTURE_CRASH_AT_INIT", "1")],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("FAILED native"), "{stdout}");
+    let report = read_json(&json);
+    let native = contestant(&report, "native");
+    let error = native["failed"].as_str().expect("native failed");
+    assert!(
+        error.contains("during init") && error.contains("crashed at init"),
+        "{error}"
+    );
+    for name in ["typescript", "wasm"] {
+        let c = contestant(&report, name);
+        assert!(c["failed"].is_null(), "{name}: {}", c["failed"]);
+        assert!(c["figures"]["sequential_ms"]["p50"].as_f64().unwrap() > 0.0);
+    }
+}
+
+/// An HTTP server on loopback that answers every request after `delay`.
+fn slow_server(delay: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    // Read one request head (these requests carry small or no bodies).
+                    let mut length = 0;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+                    std::thread::sleep(delay);
+                    let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn remote_mode_ranks_servers_by_latency() {
+    let fast = slow_server(Duration::from_millis(1));
+    let slow = slow_server(Duration::from_millis(15));
+    let json = out_file("remote.json");
+    let output = bench(
+        &[
+            "--url",
+            &format!("slow={slow}"),
+            "--url",
+            &format!("fast={fast}"),
+            "--requests",
+            "40",
+            "--concurrency",
+            "4",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = read_json(&json);
+    let p50 = |name: &str, measure: &str| {
+        contestant(&report, name)["figures"][measure]["p50"]
+            .as_f64()
+            .unwrap()
+    };
+    for measure in ["sequential_ms", "concurrent_ms"] {
+        assert!(
+            p50("fast", measure) < p50("slow", measure),
+            "{measure}: {stdout}"
+        );
+        assert!(p50("slow", measure) >= 15.0, "{measure}: {stdout}");
+    }
+    let rps = |name: &str| {
+        contestant(&report, name)["figures"]["throughput_rps"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(rps("fast") > rps("slow"), "{stdout}");
+    // Ratios are to the first endpoint named.
+    assert!(
+        stdout.contains("slow") && stdout.contains("(floor)"),
+        "{stdout}"
+    );
+}
