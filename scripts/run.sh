@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: build examples/hello with gzrs, serve it under the real `genezio local`, answer
-# a few requests, and measure it (module size, cold load, per-request cost beside native).
+# The main job: build examples/hello in both modes, and compare them, run as Lambdas run them,
+# against a plain TypeScript Genezio class (`gzrs bench`); then the finer measurements behind
+# the README's figures.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$REPO/scripts/setup.sh"
@@ -8,28 +9,23 @@ cd "$REPO"
 
 cargo build --release -p gzrs
 GZRS="$REPO/target/release/gzrs"
-OUT="$REPO/target/gzrs/wasm"
+export GZRS_LAMBDA_RIC="$REPO/tests/node/node_modules/.bin/aws-lambda-ric"
 
 echo "==> gzrs build --mode wasm examples/hello"
-"$GZRS" build --mode wasm --out "$OUT" examples/hello
+"$GZRS" build --mode wasm --out target/gzrs/wasm examples/hello
+echo "==> gzrs build --mode native examples/hello (arm64, what genezio-aws runs)"
+"$GZRS" build --mode native --out target/gzrs/native-arm64 examples/hello
+ls -l target/gzrs/wasm/server/gzrs/app_bg.wasm target/gzrs/native-arm64/server/gzrs/service-arm64
 
-echo "==> genezio local"
-PORT="${PORT:-8083}"
-(cd "$OUT" && exec setsid genezio local --port "$PORT" >"$REPO/target/gzrs/genezio-local.log" 2>&1) &
-GENEZIO_PID=$!
-trap 'kill -- -$GENEZIO_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT/Hello/api/" && break
-  sleep 1
-done
-for url in "/Hello/api/" "/Hello/api/hello/Genezio?greeting=Welcome"; do
-  echo "GET $url -> $(curl -s "http://127.0.0.1:$PORT$url")"
-done
-echo "POST /Hello/api/echo -> $(curl -s -X POST -H 'content-type: text/plain' --data 'hi from curl' "http://127.0.0.1:$PORT/Hello/api/echo")"
-kill -- -$GENEZIO_PID 2>/dev/null || true
+echo "==> gzrs bench examples/hello"
+mkdir -p target/gzrs/bench
+"$GZRS" bench examples/hello --json target/gzrs/bench/hello.json --svg target/gzrs/bench/hello.svg
+
+echo "==> shipping the executable as a file or embedded as base64 (fresh node processes)"
+node js-host/bench/embed.mjs target/gzrs/native-arm64/server/gzrs/service-arm64 21
 
 echo "==> cold load of the wasm module (fresh node processes)"
-node js-host/bench/load.mjs "$OUT" 20
+node js-host/bench/load.mjs target/gzrs/wasm 20
 
 echo "==> per-request cost: wasm path beside the native router"
-GZRS_BENCH_PROJECT="$OUT" cargo bench -q -p gzrs-wasm --bench request_path
+GZRS_BENCH_PROJECT="$REPO/target/gzrs/wasm" cargo bench -q -p gzrs-wasm --bench request_path

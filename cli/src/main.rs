@@ -54,7 +54,7 @@ enum Command {
     Bench(bench::BenchArgs),
     /// A Lambda runtime that answers every event at once: the benchmark's overhead probe.
     #[command(name = "__null-runtime", hide = true)]
-    NullRuntime,
+    NullRuntime { class: String, method: String },
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -127,7 +127,7 @@ fn main() -> ExitCode {
         }),
         Command::Local(args) => run_local(args),
         Command::Bench(args) => bench::run(args),
-        Command::NullRuntime => bench::run_null_runtime(),
+        Command::NullRuntime { class, method } => bench::run_null_runtime(&class, &method),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -162,9 +162,10 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         &work,
     );
     let gzrs = std::env::current_exe().context("cannot find the gzrs executable")?;
+    let names = [class.clone(), krate.config.method.clone()];
     overhead.runtime = Some(Box::new(move || {
         let mut command = Command::new(&gzrs);
-        command.arg("__null-runtime");
+        command.arg("__null-runtime").args(&names);
         command
     }));
 

@@ -52,6 +52,23 @@ fn versus(value: f64, floor: Option<f64>, as_difference: bool, is_floor: bool) -
     }
 }
 
+/// The median of the differences between two contestants' samples taken in the same rounds
+/// (contestants alternate, so sample i of each comes from round i): robust to the machine's
+/// drift, which moves both alike. `None` when the samples do not pair up.
+pub fn paired_difference(a: &Summary, b: &Summary) -> Option<f64> {
+    if a.samples.len() != b.samples.len() || a.samples.is_empty() {
+        return None;
+    }
+    let mut differences: Vec<f64> = a
+        .samples
+        .iter()
+        .zip(&b.samples)
+        .map(|(x, y)| x - y)
+        .collect();
+    differences.sort_by(f64::total_cmp);
+    Some(super::stats::percentile(&differences, 50.0))
+}
+
 fn columns(out: &mut String, rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
@@ -99,7 +116,8 @@ pub fn table(report: &Report) -> String {
     if report.cold_starts > 0 {
         let _ = writeln!(
             out,
-            "Cold start, median of {} fresh processes each:",
+            "Cold start, median of {} fresh processes each (in brackets: the median of the \
+             differences to the floor's start in the same round):",
             report.cold_starts
         );
         let mut table = vec![vec![
@@ -111,12 +129,13 @@ pub fn table(report: &Report) -> String {
             let f = &c.figures;
             let cell = |s: &Option<Summary>, fl: Option<&Option<Summary>>| {
                 s.as_ref().map_or("-".into(), |s| {
-                    versus(
-                        s.p50,
-                        fl.and_then(|x| x.as_ref()).map(|x| x.p50),
-                        true,
-                        is_floor(c),
-                    )
+                    let floor = fl.and_then(|x| x.as_ref());
+                    match (floor.and_then(|f| paired_difference(s, f)), is_floor(c)) {
+                        (Some(difference), false) => {
+                            format!("{} ({difference:+.1} ms)", ms(s.p50))
+                        }
+                        _ => versus(s.p50, floor.map(|x| x.p50), true, is_floor(c)),
+                    }
                 })
             };
             table.push(vec![
