@@ -289,6 +289,11 @@ pub fn svg(report: &Report) -> String {
         r#"<text x="10" y="25" font-size="16" font-weight="bold">gzrs bench: {}</text>"#,
         escape(&report.app)
     );
+    let _ = writeln!(
+        out,
+        r##"<text x="{:.0}" y="25" text-anchor="end" fill="#6b7280">box: p25 to p75, bar: median, whiskers: min to p99</text>"##,
+        WIDTH - 10.0
+    );
     for (p, (title, summaries)) in panels.iter().enumerate() {
         let top = 50.0 + p as f64 * panel_height;
         let max = summaries
