@@ -390,15 +390,21 @@ async fn front_door(Extract(shared): Extract<Arc<Shared>>, request: Request) -> 
     let body = match to_bytes(body, DRAIN_LIMIT).await {
         Ok(body) if body.len() <= BODY_LIMIT => body,
         _ => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(json!({ "message": format!("Request must be smaller than {BODY_LIMIT} bytes for the function") })),
-            )
-                .into_response()
+            return too_large(&format!(
+                "Request must be smaller than {BODY_LIMIT} bytes for the function"
+            ))
         }
     };
-    let event = http_event(&parts.method, &parts.uri, &parts.headers, &body);
-    match invoke(&shared, Bytes::from(event.to_string())).await {
+    let event = http_event(&parts.method, &parts.uri, &parts.headers, &body).to_string();
+    if event.len() > BODY_LIMIT {
+        // Lambda's limit is on the whole event: a binary body under 6 MB can still exceed it
+        // once base64-encoded.
+        return too_large(&format!(
+            "the event for this request is {} bytes, over Lambda's {BODY_LIMIT}: send a smaller body (binary bodies grow by a third in base64)",
+            event.len()
+        ));
+    }
+    match invoke(&shared, Bytes::from(event)).await {
         Ok(response) => lambda_response(&response),
         Err(InvokeError::Timeout(after)) => (
             StatusCode::GATEWAY_TIMEOUT,
@@ -419,4 +425,12 @@ async fn front_door(Extract(shared): Extract<Arc<Shared>>, request: Request) -> 
         )
             .into_response(),
     }
+}
+
+fn too_large(message: &str) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        axum::Json(json!({ "message": message })),
+    )
+        .into_response()
 }

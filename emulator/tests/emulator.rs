@@ -187,6 +187,19 @@ async fn an_oversized_body_is_refused_before_the_function() {
     let (status, _, body) = front(&emulator, "POST", "/Hello/api", Some("text/plain"), big).await;
     assert_eq!(status, 413);
     assert!(String::from_utf8_lossy(&body).contains("smaller than"));
+
+    // Under the limit as bytes, over it as the base64 in the event.
+    let binary = vec![0u8; gzrs_emulator::BODY_LIMIT - 1000];
+    let (status, _, body) = front(
+        &emulator,
+        "POST",
+        "/Hello/api",
+        Some("application/octet-stream"),
+        binary,
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert!(String::from_utf8_lossy(&body).contains("base64"));
     assert_eq!(emulator.polls(), 0);
 }
 
