@@ -43,6 +43,7 @@ export class WasmHost {
         this.#lastPanic = `the service panicked: ${message}`;
         console.error(`gzrs: the service ${detail}`);
       },
+      ...platform,
     };
     glue.initSync({ module: wasmBytes });
   }
@@ -126,6 +127,34 @@ export class WasmHost {
     return answer;
   }
 }
+
+/**
+ * What gzrs-platform asks of the host in wasm mode: the environment, clocks, timers and
+ * outbound HTTP, which wasm32 does not have on its own.
+ */
+const platform = {
+  env: (name) => process.env[name],
+  monotonicMs: () => performance.now(),
+  wallClockMs: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  fetch: async (method, url, headers, body) => {
+    let response;
+    try {
+      response = await fetch(url, { method, headers: JSON.parse(headers), body, redirect: "follow" });
+    } catch (error) {
+      // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is the cause.
+      const cause = error.cause?.code ?? error.cause?.message;
+      throw new Error(cause ? `${error.message} (${cause})` : error.message);
+    }
+    const pairs = [];
+    response.headers.forEach((value, name) => {
+      if (name !== "set-cookie") pairs.push([name, value]);
+    });
+    for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { status: response.status, headers: JSON.stringify(pairs), body: bytes };
+  },
+};
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(8192);

@@ -89,6 +89,10 @@ path = "src/lib.rs"
 gzrs_user_service = {{ package = "{name}", path = {path} }}
 gzrs-wasm = {adapter}
 wasm-bindgen = "={WASM_BINDGEN_VERSION}"
+# getrandom (and so rand, uuid) on its JavaScript backend, whichever version the service uses:
+# these unify with the service's own, and add no code when it uses none.
+getrandom_02 = {{ package = "getrandom", version = "0.2", features = ["js"] }}
+getrandom_03 = {{ package = "getrandom", version = "0.3", features = ["wasm_js"] }}
 
 [workspace]
 
@@ -128,8 +132,15 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
         .unwrap_or_default()
         .to_string_lossy()
         .replace('-', "_");
+    let mut command = Command::new(cargo());
+    // getrandom 0.3 also wants this cfg for its JavaScript backend; `--config` adds to the
+    // user's own rustflags from config files rather than replacing them.
+    command.args([
+        "--config",
+        &format!("target.{TARGET}.rustflags=[\"--cfg\", \"getrandom_backend=\\\"wasm_js\\\"\"]"),
+    ]);
     crate::project::build_entry(
-        Command::new(cargo()),
+        command,
         entry,
         target_dir,
         TARGET,

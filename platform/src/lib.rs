@@ -1,0 +1,30 @@
+//! # gzrs-platform
+//!
+//! What a service needs from where it runs — outbound HTTP, its environment, the time, timers —
+//! with one API for both gzrs modes. Natively these are the usual Rust pieces (`std`, tokio,
+//! reqwest); on `wasm32-unknown-unknown`, where `std::env` is empty, `SystemTime::now()` panics
+//! and there are no sockets or timer driver, they are calls to the Node host gzrs generates
+//! (`process.env`, `Date.now()`, `performance.now()`, `setTimeout`, `fetch`).
+//!
+//! ```no_run
+//! # async fn handler() -> Result<(), gzrs_platform::FetchError> {
+//! use std::time::Duration;
+//! let token = gzrs_platform::env::var("API_TOKEN");
+//! let started = gzrs_platform::time::Instant::now();
+//! gzrs_platform::sleep(Duration::from_millis(50)).await;
+//! let request = http::Request::get("https://example.com/").body(bytes::Bytes::new()).unwrap();
+//! let response = gzrs_platform::fetch(request).await?;
+//! println!("{} after {:?}", response.status(), started.elapsed());
+//! # Ok(()) }
+//! ```
+
+pub mod env;
+mod fetch;
+mod sleep;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod host;
+
+pub use fetch::{fetch, Client, FetchError};
+pub use sleep::sleep;
