@@ -137,6 +137,12 @@ const platform = {
   monotonicMs: () => performance.now(),
   wallClockMs: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  log: (level, line) => {
+    if (level <= 1) console.error(line);
+    else if (level === 2) console.warn(line);
+    else if (level === 3) console.info(line);
+    else console.debug(line);
+  },
   fetch: async (method, url, headers, body) => {
     let response;
     try {

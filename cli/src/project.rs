@@ -17,6 +17,9 @@ pub struct UserCrate {
     /// The lockfile of the crate's workspace, if it has one.
     pub lockfile: Option<PathBuf>,
     pub config: Config,
+    /// Whether the service logs (depends on tracing, log or gzrs-platform itself): its records
+    /// then go to the console.
+    pub logs: bool,
 }
 
 /// `[package.metadata.gzrs]`.
@@ -53,6 +56,13 @@ struct Package {
     targets: Vec<Target>,
     #[serde(default)]
     metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Deserialize)]
+struct Dependency {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +131,12 @@ impl UserCrate {
         };
         let config = Config::resolve(&package.name, raw)?;
         let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
+        let logs = package
+            .dependencies
+            .iter()
+            .any(|d| matches!(d.name.as_str(), "tracing" | "log" | "gzrs-platform"));
         Ok(UserCrate {
+            logs,
             name: package.name,
             version: package.version,
             manifest_path: manifest,

@@ -58,6 +58,7 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
+    gzrs_platform::log::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
     let result = match role(&args, runtime_api.as_deref()) {

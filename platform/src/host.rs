@@ -20,6 +20,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = __gzrs_host, js_name = fetch)]
     pub fn fetch(method: &str, url: &str, headers: &str, body: Option<Vec<u8>>) -> js_sys::Promise;
 
+    /// A log line to the console at `level` (1 error .. 5 trace).
+    #[wasm_bindgen(js_namespace = __gzrs_host, js_name = log)]
+    pub fn log(level: u8, line: &str);
+
     /// What `fetch` resolves with.
     pub type FetchReply;
     #[wasm_bindgen(method, getter)]

@@ -19,12 +19,15 @@
 //! ```
 
 pub mod env;
+#[cfg(any(feature = "fetch", target_arch = "wasm32"))]
 mod fetch;
+pub mod log;
 mod sleep;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod host;
 
+#[cfg(any(feature = "fetch", target_arch = "wasm32"))]
 pub use fetch::{fetch, Client, FetchError};
 pub use sleep::sleep;

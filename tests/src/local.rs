@@ -39,6 +39,12 @@ impl GenezioLocal {
     /// Starts `genezio local` in `project` and waits until `/<class>/<method>` answers.
     /// Panics, with Genezio's output, if it exits or is not ready in time.
     pub fn start(project: &Path, class: &str, method: &str) -> Self {
+        Self::start_with_env(project, class, method, &[])
+    }
+
+    /// [`GenezioLocal::start`] with extra environment variables for Genezio (and so for the
+    /// class it runs).
+    pub fn start_with_env(project: &Path, class: &str, method: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let log = project.with_extension("genezio-local.log");
         let file = File::create(&log).expect("create the genezio local log");
@@ -46,6 +52,7 @@ impl GenezioLocal {
             .args(["local", "--port", &port.to_string()])
             .current_dir(project)
             .env("GENEZIO_NO_TELEMETRY", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(file.try_clone().expect("clone the log handle"))
             .stderr(file)

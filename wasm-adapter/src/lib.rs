@@ -86,6 +86,8 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
+    #[cfg(feature = "logs")]
+    gzrs_platform::log::init();
     std::panic::set_hook(Box::new(|info| {
         // The client gets the panic's message; the log also gets where it happened.
         let message = info.payload_as_str().unwrap_or("the service panicked");
