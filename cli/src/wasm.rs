@@ -96,6 +96,7 @@ wasm-bindgen = "={WASM_BINDGEN_VERSION}"
 # these unify with the service's own, and add no code when it uses none.
 getrandom_02 = {{ package = "getrandom", version = "0.2", features = ["js"] }}
 getrandom_03 = {{ package = "getrandom", version = "0.3", features = ["wasm_js"] }}
+getrandom_04 = {{ package = "getrandom", version = "0.4", features = ["wasm_js"] }}
 
 [workspace]
 
@@ -136,7 +137,7 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
         .to_string_lossy()
         .replace('-', "_");
     let mut command = Command::new(cargo());
-    // getrandom 0.3 also wants this cfg for its JavaScript backend; `--config` adds to the
+    // getrandom 0.3 and 0.4 also want this cfg for their JavaScript backend; `--config` adds to the
     // user's own rustflags from config files rather than replacing them.
     command.args([
         "--config",

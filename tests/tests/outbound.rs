@@ -11,6 +11,12 @@ const VALUE: &str = "configured value ✓";
 
 fn check(mode_options: &[&str], name: &str) {
     let project = project("examples/outbound", name, mode_options);
+    // Genezio reads the backend's .env into the environment too.
+    std::fs::write(
+        project.join("server/.env"),
+        "GZRS_DOTENV_VALUE=from the .env file\n",
+    )
+    .unwrap();
     let local =
         GenezioLocal::start_with_env(&project, "Outbound", "api", &[("GZRS_TEST_VALUE", VALUE)]);
     let upstream = upstream::start();
@@ -32,6 +38,11 @@ fn check(mode_options: &[&str], name: &str) {
     expect(
         env.status == 200 && text(&env) == VALUE,
         format!("[env] {} {:?}", env.status, text(&env)),
+    );
+    let dotenv = get("/env/GZRS_DOTENV_VALUE");
+    expect(
+        dotenv.status == 200 && text(&dotenv) == "from the .env file",
+        format!("[.env] {} {:?}", dotenv.status, text(&dotenv)),
     );
     let unset = get("/env/GZRS_SURELY_UNSET");
     expect(unset.status == 404, format!("[env unset] {}", unset.status));

@@ -25,6 +25,10 @@ fn fixture_app_under_genezio_local() {
     let mut problems = check_cases(&local, fixture_app::app, &fixture_corpus());
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
+    // The panic's message reaches the log as well as the client.
+    if !local.log().contains("the fixture panicked on purpose") {
+        problems.push("[panic] its message is not in the log".into());
+    }
     assert!(
         problems.is_empty(),
         "{}\n\n--- genezio local output ---\n{}",
