@@ -1,7 +1,7 @@
 //! A plain HTTP server on loopback for the services' outbound requests to reach: known answers,
 //! including a binary body and an unusual status.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 
 /// The 256 byte values, what `/binary` answers.
@@ -22,33 +22,41 @@ pub fn start() -> String {
     url
 }
 
+/// Reads one HTTP/1.1 request off `reader`: its path and body, or `None` at the end of the
+/// connection. Enough for the small requests tests send.
+pub fn read_request(reader: &mut impl BufRead) -> Option<(String, Vec<u8>)> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
+    Some((path, body))
+}
+
 fn serve(stream: TcpStream) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
     let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-        let (status, content_type, body): (&str, &str, Vec<u8>) = match path {
+    while let Some((path, _)) = read_request(&mut reader) {
+        let (status, content_type, body): (&str, &str, Vec<u8>) = match path.as_str() {
             "/text" => (
                 "200 OK",
                 "text/plain; charset=utf-8",

@@ -2,7 +2,7 @@
 //! SVG), a contestant that crashes at init reported as failed while the others run, and remote
 //! mode ranking two servers of known, different latency.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -180,29 +180,14 @@ fn slow_server(delay: Duration) -> String {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut writer = stream;
-                loop {
-                    // Read one request head (these requests carry small or no bodies).
-                    let mut length = 0;
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                while gzrs_tests::upstream::read_request(&mut reader).is_some() {
+                    std::thread::sleep(delay);
+                    if writer
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .is_err()
+                    {
                         return;
                     }
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    std::io::Read::read_exact(&mut reader, &mut body).unwrap();
-                    std::thread::sleep(delay);
-                    let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
                 }
             });
         }
