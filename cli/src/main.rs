@@ -1,8 +1,10 @@
 //! # gzrs
 //!
 //! Puts a Rust HTTP service (an axum `Router`, or any `tower::Service` over `http` types) on
-//! Genezio. `gzrs build` turns the user's crate into a Genezio project that deploys unmodified;
-//! `gzrs local` runs it under the real `genezio local`; `gzrs new` starts a crate.
+//! Genezio, in wasm mode or native mode. `gzrs build` turns the user's crate into a Genezio
+//! project that deploys unmodified; `gzrs local` runs that project as a Lambda runs it (Genezio's
+//! bundle under a Node runtime loop against gzrs's Runtime API emulator); `gzrs bench` compares
+//! the modes with a plain TypeScript class; `gzrs new` starts a crate.
 
 mod bench;
 mod genezio;
