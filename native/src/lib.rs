@@ -49,6 +49,12 @@ fn role(args: &[String], runtime_api: Option<&str>) -> Role {
     }
 }
 
+/// Installs the console logger, so records logged while the service is being built reach the
+/// log too. The generated `main` calls it first; calling it again does nothing more.
+pub fn prepare() {
+    gzrs_platform::log::init();
+}
+
 /// Runs `service` as the class `class` with its HTTP method `method`: the trap when a Lambda
 /// Runtime API is present, the sidecar when asked for one. Returns only when serving ends.
 pub fn main<S, B>(service: S, class: &str, method: &str) -> ExitCode
@@ -58,7 +64,7 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
-    gzrs_platform::log::init();
+    prepare();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
     let result = match role(&args, runtime_api.as_deref()) {

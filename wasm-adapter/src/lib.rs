@@ -77,6 +77,20 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Installs what the service may need while it is being built, before `serve`: the panic hook
+/// (so a panic in the service's constructor reaches the log) and, with the `logs` feature, the
+/// console logger (so its records do). The generated start function calls it first; calling it
+/// again does nothing more.
+pub fn prepare() {
+    #[cfg(feature = "logs")]
+    gzrs_platform::log::init();
+    std::panic::set_hook(Box::new(|info| {
+        // The client gets the panic's message; the log also gets where it happened.
+        let message = info.payload_as_str().unwrap_or("the service panicked");
+        host_panicked(message, &info.to_string());
+    }));
+}
+
 /// Installs `service` as the one this instance serves. Call it once, from the module's start
 /// function. Each request gets its own clone, as `tower::ServiceExt::oneshot` would.
 pub fn serve<S, B>(service: S)
@@ -86,13 +100,7 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
-    #[cfg(feature = "logs")]
-    gzrs_platform::log::init();
-    std::panic::set_hook(Box::new(|info| {
-        // The client gets the panic's message; the log also gets where it happened.
-        let message = info.payload_as_str().unwrap_or("the service panicked");
-        host_panicked(message, &info.to_string());
-    }));
+    prepare();
     let handler: Handler =
         Box::new(move |object, raw| Box::pin(gzrs_core::call_object(service.clone(), object, raw)));
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));

@@ -15,6 +15,7 @@ use axum::{
 use serde::Deserialize;
 
 pub fn app() -> Router {
+    tracing::info!("outbound: building the service");
     Router::new()
         .route("/env/{name}", get(env))
         .route("/fetch", get(fetch))
