@@ -104,6 +104,25 @@ impl GenezioLocal {
         }
     }
 
+    /// Fails the test with every problem and Genezio's output, if there are any problems.
+    pub fn assert_no_problems(&self, problems: &[String]) {
+        assert!(
+            problems.is_empty(),
+            "{}\n\n--- genezio local output ---\n{}",
+            problems.join("\n"),
+            self.log()
+        );
+    }
+
+    /// The fixture's panic (from `/panic`) reached Genezio's log, not only the client.
+    pub fn check_panic_logged(&self) -> Vec<String> {
+        if self.log().contains("the fixture panicked on purpose") {
+            Vec::new()
+        } else {
+            vec!["[panic] its message is not in the log".into()]
+        }
+    }
+
     /// What Genezio printed so far.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()

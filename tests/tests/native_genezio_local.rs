@@ -36,14 +36,6 @@ fn fixture_sidecar_under_genezio_local_matches_in_process_and_wasm() {
     problems.extend(check_panic_recovery(&local));
     problems.extend(check_oversized_body(&local));
     problems.extend(check_kill_mid_request(&local, 502));
-    // The panic's message reaches the log as well as the client.
-    if !local.log().contains("the fixture panicked on purpose") {
-        problems.push("[panic] its message is not in the log".into());
-    }
-    assert!(
-        problems.is_empty(),
-        "{}\n\n--- genezio local output ---\n{}",
-        problems.join("\n"),
-        local.log()
-    );
+    problems.extend(local.check_panic_logged());
+    local.assert_no_problems(&problems);
 }

@@ -25,16 +25,8 @@ fn fixture_app_under_genezio_local() {
     let mut problems = check_cases(&local, fixture_app::app, &fixture_corpus());
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
-    // The panic's message reaches the log as well as the client.
-    if !local.log().contains("the fixture panicked on purpose") {
-        problems.push("[panic] its message is not in the log".into());
-    }
-    assert!(
-        problems.is_empty(),
-        "{}\n\n--- genezio local output ---\n{}",
-        problems.join("\n"),
-        local.log()
-    );
+    problems.extend(local.check_panic_logged());
+    local.assert_no_problems(&problems);
 }
 
 #[test]
@@ -43,10 +35,5 @@ fn hello_example_under_genezio_local() {
     let local = GenezioLocal::start(&project, "Hello", "api");
 
     let problems = check_cases(&local, hello::app, &hello_corpus());
-    assert!(
-        problems.is_empty(),
-        "{}\n\n--- genezio local output ---\n{}",
-        problems.join("\n"),
-        local.log()
-    );
+    local.assert_no_problems(&problems);
 }

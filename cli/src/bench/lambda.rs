@@ -168,6 +168,8 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         command.arg("__null-runtime").args(&names);
         command
     }));
+    // Measured like the others, last in each round; reported apart at the end.
+    entries.push(overhead);
 
     let events = |routes: &[Route]| -> Vec<(Route, Bytes)> {
         routes
@@ -187,12 +189,12 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
     let requests = args.warm_requests();
     runtime.block_on(async {
         let progress = Progress::new(
-            (cold_starts * (entries.len() + 1)) as u64 + (2 * ROUNDS * (entries.len() + 1)) as u64,
+            (cold_starts * entries.len()) as u64 + (2 * ROUNDS * entries.len()) as u64,
         );
         // Cold starts, interleaved: a fresh process each time.
         let first_route = events(&routes).remove(0).1;
         for _ in 0..cold_starts {
-            for entry in entries.iter_mut().chain(std::iter::once(&mut overhead)) {
+            for entry in entries.iter_mut() {
                 if entry.alive() {
                     progress.set(&format!("cold start: {}", entry.name));
                     match cold_start(entry, &first_route).await {
@@ -209,7 +211,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
 
         // Warm instances, one per contestant.
         let mut instances = Vec::new();
-        for entry in entries.iter_mut().chain(std::iter::once(&mut overhead)) {
+        for entry in entries.iter_mut() {
             if !entry.alive() {
                 instances.push(None);
                 continue;
@@ -227,10 +229,11 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             // A small POST too, if the service has one.
             let probe = Route::parse("POST /echo").expect("a valid route");
             let body = event(&probe, &class, &krate.config.method);
+            // Asked of the service itself (the floor and the probe answer anything).
             let rust = entries
                 .iter()
                 .zip(&instances)
-                .skip(1)
+                .filter(|(e, _)| matches!(e.name.as_str(), "wasm" | "native"))
                 .find_map(|(_, i)| i.clone());
             if let Some(instance) = rust {
                 if instance.call(&body).await.is_ok() {
@@ -248,7 +251,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
                     progress.set("warm requests, one at a time");
                     let (latencies, errors) = instance.sequential(&events, per_round).await;
                     sequential[i].extend(latencies);
-                    entry_at(&mut entries, &mut overhead, i).figures.errors += errors;
+                    entries[i].figures.errors += errors;
                 }
                 progress.tick();
             }
@@ -263,13 +266,13 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
                         .await;
                     concurrent[i].0.extend(latencies);
                     concurrent[i].1 += elapsed;
-                    entry_at(&mut entries, &mut overhead, i).figures.errors += errors;
+                    entries[i].figures.errors += errors;
                 }
                 progress.tick();
             }
         }
         for (i, instance) in instances.iter().enumerate() {
-            let entry = entry_at(&mut entries, &mut overhead, i);
+            let entry = &mut entries[i];
             entry.figures.sequential_ms = Summary::of(&sequential[i]);
             entry.figures.concurrent_ms = Summary::of(&concurrent[i].0);
             if !concurrent[i].1.is_zero() {
@@ -293,18 +296,10 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         requests,
         concurrency: args.concurrency,
         floor: Some("typescript".into()),
+        overhead: entries.pop().map(Entry::into_contestant),
         contestants: entries.into_iter().map(Entry::into_contestant).collect(),
-        overhead: Some(overhead.into_contestant()),
         machine: Machine::this(),
     })
-}
-
-fn entry_at<'a>(entries: &'a mut [Entry], overhead: &'a mut Entry, i: usize) -> &'a mut Entry {
-    if i < entries.len() {
-        &mut entries[i]
-    } else {
-        overhead
-    }
 }
 
 /// Builds and bundles one contestant: the unzipped bundle and the artifact's size.
