@@ -2,7 +2,6 @@
 // Rebuild with `gzrs build --mode wasm` rather than editing: this file is overwritten.
 import { GenezioDeploy, GenezioMethod } from "@genezio/types";
 import type { GenezioHttpRequest, GenezioHttpResponse } from "@genezio/types";
-import * as glue from "./gzrs/app.js";
 import { WasmHost } from "./gzrs/wasm-host.mjs";
 
 @GenezioDeploy()
@@ -10,7 +9,7 @@ export class __CLASS__ {
   private host: WasmHost;
 
   constructor() {
-    this.host = WasmHost.load(glue, import.meta.url, "./gzrs/app_bg.wasm");
+    this.host = WasmHost.load(import.meta.url, "./gzrs/service.wasm");
   }
 
   @GenezioMethod({ type: "http" })

@@ -6,7 +6,7 @@ export interface GenezioResponse {
 }
 
 export declare class WasmHost {
-  static load(glue: unknown, baseUrl: string, wasmPath: string): WasmHost;
+  static load(baseUrl: string, wasmPath: string): WasmHost;
   resets: number;
   readonly inFlight: number;
   handle(req: unknown): Promise<GenezioResponse>;

@@ -1,51 +1,54 @@
-// gzrs wasm host: loads a gzrs service compiled to wasm32 and hands it Genezio requests.
+// gzrs wasm host: loads a gzrs service compiled to wasm32-wasip1 and hands it Genezio requests.
 //
-// The Rust side (gzrs-wasm) exports `gzrs_start(task, meta, rawBody)` and `gzrs_poll(task)`,
-// each answering the response head as JSON once the task is done, else undefined; this file is
-// the scheduler for those tasks. Every call
-// into the instance happens here, inside a try/catch, so a panic (a trap on wasm32) always lands
-// in `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance
-// serves the next one.
+// The instance (gzrs-wasm) exports `gzrs_start(task, buffer, metaLength, bodyLength)` and
+// `gzrs_poll(task)`, and answers a finished task through the `respond` import; this file is the
+// scheduler for those tasks, the host of gzrs-platform's calls (timers, fetch), and the driver of
+// tokio's timers (see wasm-adapter/src/turns.rs). WASI calls are answered by ./wasi.mjs. Every
+// call into the instance happens inside a try/catch, so a panic (a trap) always lands in
+// `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
+// the same compiled module, serves the next one.
 import { errorResponse, marshal, readPayload } from "./host-common.mjs";
+import { createWasi } from "./wasi.mjs";
 
 const hosts = new Map();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Waits this long or longer are tokio's idle probe, not a timer anybody set. */
+const IDLE_PARK_MS = 3_600_000;
 
 export class WasmHost {
   /**
-   * Loads the module once per glue (wasm-bindgen keeps its instance in module state, so there is
-   * one per process anyway) and returns its host.
-   * @param glue the wasm-bindgen `web` glue module (`import * as glue from "./gzrs/app.js"`)
+   * Compiles the module once per process and returns its host.
    * @param baseUrl `import.meta.url` of the caller
    * @param wasmPath the `.wasm` file's path relative to the caller
    */
-  static load(glue, baseUrl, wasmPath) {
-    let host = hosts.get(glue);
+  static load(baseUrl, wasmPath) {
+    const key = new URL(wasmPath, baseUrl).href;
+    let host = hosts.get(key);
     if (!host) {
-      host = new WasmHost(glue, readPayload(baseUrl, wasmPath, "wasm module"));
-      hosts.set(glue, host);
+      host = new WasmHost(new WebAssembly.Module(readPayload(baseUrl, wasmPath, "wasm module")));
+      hosts.set(key, host);
     }
     return host;
   }
 
-  #glue;
+  #module;
+  #exports;
+  #wasi;
+  #generation = 0; // bumped per instance, so answers meant for a dead one are dropped
   #pending = new Map(); // task id -> resolve
+  #finished = undefined; // the response `respond` gave during the current call, if any
   #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
   #scheduled = new Set();
   #lastPanic = undefined;
+  #timer = undefined; // tokio's next timer
+  #hostCalls = new Map(); // gzrs-platform call id -> how to cancel it
   /** How many times the instance was re-created after a trap. */
   resets = 0;
 
-  constructor(glue, wasmBytes) {
-    this.#glue = glue;
-    globalThis.__gzrs_host = {
-      wake: (task) => this.#wake(task),
-      panicked: (message, detail) => {
-        this.#lastPanic = `the service panicked: ${message}`;
-        console.error(`gzrs: the service ${detail}`);
-      },
-      ...platform,
-    };
-    glue.initSync({ module: wasmBytes });
+  constructor(module) {
+    this.#module = module;
+    this.#instantiate();
   }
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
@@ -57,18 +60,16 @@ export class WasmHost {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
     const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
-    let first;
+    let done;
     try {
-      // Bytes, not strings: wasm-bindgen copies a byte array in with one memcpy but re-encodes a
-      // string character by character in JavaScript.
-      const body = rawBody === undefined ? undefined : Buffer.from(rawBody, "utf8");
-      first = this.#complete(task, this.#glue.gzrs_start(task, utf8Scratch(meta), body));
+      if (!this.#exports) this.#instantiate();
+      done = this.#startTask(task, meta, rawBody);
     } catch (error) {
       return Promise.resolve(this.#recover(error));
     }
     // Most handlers finish on their first poll. A wake-up during it is safe to register after:
     // it only queues a microtask, and none runs before this function returns.
-    if (first !== undefined) return Promise.resolve(first);
+    if (done) return Promise.resolve(this.#takeFinished());
     return new Promise((resolve) => this.#pending.set(task, resolve));
   }
 
@@ -77,39 +78,144 @@ export class WasmHost {
     return this.#pending.size;
   }
 
+  // The request object's JSON then its raw body, written straight into one buffer the instance
+  // allocated: one copy in, and the instance owns the bytes from then on.
+  #startTask(task, meta, rawBody) {
+    const exports = this.#exports;
+    const metaBytes = utf8Scratch(meta);
+    const bodyLength = rawBody === undefined ? -1 : Buffer.byteLength(rawBody, "utf8");
+    const total = metaBytes.length + Math.max(bodyLength, 0);
+    const ptr = exports.gzrs_alloc(total);
+    const memory = Buffer.from(exports.memory.buffer);
+    memory.set(metaBytes, ptr);
+    if (bodyLength > 0) memory.write(rawBody, ptr + metaBytes.length, bodyLength, "utf8");
+    return exports.gzrs_start(task, ptr, metaBytes.length, bodyLength) === 1;
+  }
+
+  #takeFinished() {
+    const response = this.#finished;
+    this.#finished = undefined;
+    return response;
+  }
+
+  #instantiate() {
+    const generation = ++this.#generation;
+    const live = () => generation === this.#generation;
+    this.#wasi = createWasi({
+      onSleep: (ms) => {
+        if (!this.#exports?.gzrs_turn_interrupt()) return false;
+        this.#armTimer(ms);
+        return true;
+      },
+    });
+    const memory = () => this.#exports.memory.buffer;
+    const text = (ptr, len) => decoder.decode(new Uint8Array(memory(), ptr, len));
+    const imports = {
+      wasi_snapshot_preview1: this.#wasi.imports(this.#module),
+      gzrs: {
+        wake: (task) => this.#wake(task),
+        panicked: (messagePtr, messageLen, detailPtr, detailLen) => {
+          this.#lastPanic = `the service panicked: ${text(messagePtr, messageLen)}`;
+          console.error(`gzrs: the service ${text(detailPtr, detailLen)}`);
+        },
+        respond: (task, headPtr, headLen, bodyPtr, bodyLen, hasBinary) => {
+          const response = JSON.parse(text(headPtr, headLen));
+          if (hasBinary) response.body = Buffer.from(new Uint8Array(memory(), bodyPtr, bodyLen));
+          const resolve = this.#pending.get(task);
+          if (resolve) {
+            this.#pending.delete(task);
+            resolve(response);
+          } else {
+            this.#finished = response;
+          }
+        },
+      },
+      gzrs_platform: this.#platformImports(live, memory, text),
+    };
+    this.#exports = undefined;
+    const instance = new WebAssembly.Instance(this.#module, imports);
+    this.#wasi.attach(instance);
+    this.#exports = instance.exports;
+    // A reactor's static constructors, then the service itself (`app()`); a panic in either
+    // throws here, to the constructor or to the request that re-created the instance.
+    try {
+      instance.exports._initialize?.();
+      instance.exports.gzrs_init();
+    } catch (error) {
+      this.#exports = undefined;
+      const reason = this.#lastPanic ?? error?.message ?? String(error);
+      this.#lastPanic = undefined;
+      throw new Error(`gzrs: the service failed to start: ${reason}`);
+    }
+  }
+
+  // What gzrs-platform asks of the host: console lines, timers and fetch. An answer goes back
+  // only to the instance that asked.
+  #platformImports(live, memory, text) {
+    const answer = (call, ok, bytes) => {
+      if (!live() || !this.#hostCalls.delete(call)) return;
+      this.#enter(() => {
+        const ptr = this.#exports.gzrs_platform_buffer(call, bytes.length);
+        if (ptr !== 0) new Uint8Array(memory(), ptr, bytes.length).set(bytes);
+        this.#exports.gzrs_platform_complete(call, ok ? 1 : 0);
+      });
+    };
+    return {
+      log: (level, ptr, len) => {
+        const line = text(ptr, len);
+        if (level <= 1) console.error(line);
+        else if (level === 2) console.warn(line);
+        else if (level === 3) console.info(line);
+        else console.debug(line);
+      },
+      sleep: (call, ms) => {
+        const timer = setTimeout(() => answer(call, true, new Uint8Array(0)), ms);
+        this.#hostCalls.set(call, () => clearTimeout(timer));
+      },
+      fetch: (call, headPtr, headLen, bodyPtr, bodyLen) => {
+        const { method, url, headers } = JSON.parse(text(headPtr, headLen));
+        const body = bodyLen > 0 ? new Uint8Array(memory(), bodyPtr, bodyLen).slice() : undefined;
+        const abort = new AbortController();
+        this.#hostCalls.set(call, () => abort.abort());
+        fetchReply(method, url, headers, body, abort.signal).then(
+          (reply) => answer(call, true, reply),
+          (error) => answer(call, false, encoder.encode(error.message)),
+        );
+      },
+      cancel: (call) => {
+        this.#hostCalls.get(call)?.();
+        this.#hostCalls.delete(call);
+      },
+    };
+  }
+
+  #armTimer(ms) {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (ms >= IDLE_PARK_MS) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#enter(() => this.#exports.gzrs_turn());
+    }, Math.ceil(ms));
+  }
+
   #wake(task) {
     if (this.#scheduled.has(task)) return;
     this.#scheduled.add(task);
     queueMicrotask(() => {
       this.#scheduled.delete(task);
-      this.#poll(task);
+      if (this.#pending.has(task)) this.#enter(() => this.#exports.gzrs_poll(task));
     });
   }
 
-  #poll(task) {
-    const resolve = this.#pending.get(task);
-    if (!resolve) return; // a stale wake-up from a task already answered
-    let response;
+  /** Calls into the instance; a trap re-creates it and answers everything in flight. */
+  #enter(call) {
+    if (!this.#exports) return;
     try {
-      response = this.#complete(task, this.#glue.gzrs_poll(task));
+      call();
     } catch (error) {
-      this.#recover(error); // answers every pending request, this one included
-      return;
+      this.#recover(error);
     }
-    if (response === undefined) return;
-    this.#pending.delete(task);
-    resolve(response);
-  }
-
-  /** The response for a task's head (undefined while it is pending), its binary body fetched. */
-  #complete(task, head) {
-    if (head === undefined) return undefined;
-    const response = JSON.parse(head);
-    if (response.body === undefined) {
-      const bytes = this.#glue.gzrs_take_binary(task);
-      response.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    return response;
   }
 
   // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust
@@ -117,58 +223,57 @@ export class WasmHost {
   #recover(error) {
     const reason = this.#lastPanic ?? `the service failed: ${error?.message ?? error}`;
     this.#lastPanic = undefined;
+    this.#wasi?.flush();
     const answer = errorResponse(500, reason);
     const waiting = [...this.#pending.values()];
     this.#pending.clear();
     this.#scheduled.clear();
+    this.#finished = undefined;
+    clearTimeout(this.#timer);
+    for (const cancel of this.#hostCalls.values()) cancel();
+    this.#hostCalls.clear();
     this.resets++;
-    this.#glue.__wbg_reset_state();
+    try {
+      this.#instantiate();
+    } catch (startError) {
+      // Left without an instance: the next request tries again, and says why if it fails.
+      console.error(startError.message);
+    }
     for (const resolve of waiting) resolve(answer);
     return answer;
   }
 }
 
 /**
- * What gzrs-platform asks of the host in wasm mode: the environment, clocks, timers and
- * outbound HTTP, which wasm32 does not have on its own.
+ * Node's fetch, answered as gzrs-platform reads it: the head's length (u32, little-endian), the
+ * head as JSON (`{status, headers: [[name, value], ...]}`), then the body.
  */
-const platform = {
-  env: (name) => process.env[name],
-  monotonicMs: () => performance.now(),
-  wallClockMs: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  log: (level, line) => {
-    if (level <= 1) console.error(line);
-    else if (level === 2) console.warn(line);
-    else if (level === 3) console.info(line);
-    else console.debug(line);
-  },
-  fetch: async (method, url, headers, body) => {
-    let response;
-    try {
-      response = await fetch(url, { method, headers: JSON.parse(headers), body, redirect: "follow" });
-    } catch (error) {
-      // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is the cause.
-      const cause = error.cause?.code ?? error.cause?.message;
-      throw new Error(cause ? `${error.message} (${cause})` : error.message);
-    }
-    const pairs = [];
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") pairs.push([name, value]);
-    });
-    for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    return { status: response.status, headers: JSON.stringify(pairs), body: bytes };
-  },
-};
+async function fetchReply(method, url, headers, body, signal) {
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, redirect: "follow", signal });
+  } catch (error) {
+    // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is the cause.
+    const cause = error.cause?.code ?? error.cause?.message;
+    throw new Error(cause ? `${error.message} (${cause})` : error.message);
+  }
+  const pairs = [];
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") pairs.push([name, value]);
+  });
+  for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
+  const head = encoder.encode(JSON.stringify({ status: response.status, headers: pairs }));
+  const payload = new Uint8Array(await response.arrayBuffer());
+  const reply = new Uint8Array(4 + head.length + payload.length);
+  new DataView(reply.buffer).setUint32(0, head.length, true);
+  reply.set(head, 4);
+  reply.set(payload, 4 + head.length);
+  return reply;
+}
 
-const encoder = new TextEncoder();
 let scratch = new Uint8Array(8192);
 
-/**
- * UTF-8 bytes of a small string in a reused buffer, valid until the next call: wasm-bindgen
- * copies them into the instance at once, so no allocation is needed per request.
- */
+/** UTF-8 bytes of a string in a reused buffer, valid until the next call. */
 function utf8Scratch(text) {
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
   return scratch.subarray(0, encoder.encodeInto(text, scratch).written);

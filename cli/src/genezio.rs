@@ -19,6 +19,7 @@ pub const BACKEND: &str = "server";
 
 const WASM_CLASS: &str = include_str!("../../js-host/wasm-class.ts");
 const WASM_HOST: &str = include_str!("../../js-host/wasm-host.mjs");
+const WASI: &str = include_str!("../../js-host/wasi.mjs");
 const WASM_HOST_TYPES: &str = include_str!("../../js-host/wasm-host.d.mts");
 const NATIVE_CLASS: &str = include_str!("../../js-host/native-class.ts");
 const NATIVE_HOST: &str = include_str!("../../js-host/native-host.mjs");
@@ -56,6 +57,7 @@ pub fn write_project(
     let class_source = match mode {
         Mode::Wasm => {
             fs::write(gzrs_dir.join("wasm-host.mjs"), WASM_HOST)?;
+            fs::write(gzrs_dir.join("wasi.mjs"), WASI)?;
             fs::write(gzrs_dir.join("wasm-host.d.mts"), WASM_HOST_TYPES)?;
             WASM_CLASS.to_string()
         }

@@ -121,9 +121,7 @@ debug = false
         method = krate.config.method,
     );
     write_if_changed(&dir.join("src/main.rs"), &source)?;
-    if let (Some(lock), false) = (&krate.lockfile, dir.join("Cargo.lock").exists()) {
-        fs::copy(lock, dir.join("Cargo.lock"))?;
-    }
+    crate::project::follow_lockfile(krate, &dir)?;
     Ok(dir)
 }
 

@@ -55,6 +55,11 @@ impl Drop for Step {
     }
 }
 
+/// A warning: the build goes on, but the user should know.
+pub fn warn(message: &str) {
+    eprintln!("warning: {message}");
+}
+
 /// Runs a long step's command to completion. With `verbose` its output goes straight to the
 /// terminal; otherwise it is kept, and its stderr returned, so a failure can show it.
 pub fn run(command: &mut Command, verbose: bool) -> io::Result<(ExitStatus, String)> {

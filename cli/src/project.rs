@@ -17,9 +17,6 @@ pub struct UserCrate {
     /// The lockfile of the crate's workspace, if it has one.
     pub lockfile: Option<PathBuf>,
     pub config: Config,
-    /// Whether the service logs (depends on tracing, log or gzrs-platform itself): its records
-    /// then go to the console.
-    pub logs: bool,
 }
 
 /// `[package.metadata.gzrs]`.
@@ -56,13 +53,6 @@ struct Package {
     targets: Vec<Target>,
     #[serde(default)]
     metadata: Option<serde_json::Value>,
-    #[serde(default)]
-    dependencies: Vec<Dependency>,
-}
-
-#[derive(Deserialize)]
-struct Dependency {
-    name: String,
 }
 
 #[derive(Deserialize)]
@@ -131,12 +121,7 @@ impl UserCrate {
         };
         let config = Config::resolve(&package.name, raw)?;
         let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
-        let logs = package
-            .dependencies
-            .iter()
-            .any(|d| matches!(d.name.as_str(), "tracing" | "log" | "gzrs-platform"));
         Ok(UserCrate {
-            logs,
             name: package.name,
             version: package.version,
             manifest_path: manifest,
@@ -238,6 +223,22 @@ pub fn build_entry(
         bail!("cargo succeeded but {} is missing", artifact.display());
     }
     Ok(artifact)
+}
+
+/// Starts a generated entry crate from the service's own lockfile, so the service builds with the
+/// versions it was tested with: copied when the entry has none or the service's has changed
+/// since. The entry's own additions (gzrs's crates) are then resolved by cargo around it.
+pub fn follow_lockfile(krate: &UserCrate, entry: &Path) -> Result<()> {
+    let Some(lock) = &krate.lockfile else {
+        return Ok(());
+    };
+    let ours = entry.join("Cargo.lock");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if !ours.exists() || modified(lock) > modified(&ours) {
+        std::fs::copy(lock, &ours)
+            .with_context(|| format!("could not copy {} to {}", lock.display(), ours.display()))?;
+    }
+    Ok(())
 }
 
 /// How a generated entry crate depends on a gzrs crate: the path in `variable`, else the source

@@ -1,59 +1,57 @@
-//! `gzrs build --mode wasm`: the service compiled to wasm32-unknown-unknown, its JS glue
-//! generated in-process by wasm-bindgen's own library, and the Genezio class around it.
+//! `gzrs build --mode wasm`: the service compiled to `wasm32-wasip1`, so that std's clocks,
+//! environment, stdout and randomness work (the host answers WASI), and the Genezio class
+//! around it. There is no generated glue: the boundary is gzrs-wasm's own few exports.
+//!
+//! Before compiling, the entry crate's dependency graph is resolved for the target, and gzrs
+//! decides from the *service's own* resolved features what the adapter needs (a tokio runtime
+//! whose timers the host drives, only if the service's tokio has them), so it never turns on a
+//! feature of a dependency the service shares unless the build cannot work without it.
 
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
+use serde::Deserialize;
 
 use crate::genezio::{self, write_if_changed, Payload};
 use crate::progress::Step;
 use crate::project::{cargo, toml_string, UserCrate};
 use crate::{toolchain, BuildArgs, Mode};
 
-pub const TARGET: &str = "wasm32-unknown-unknown";
-/// The adapter's version of wasm-bindgen; the glue generator below is the same version, which
-/// the workspace pins exactly.
-pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+pub const TARGET: &str = "wasm32-wasip1";
+/// The module's file name in `<backend>/gzrs/`.
+pub const MODULE_FILE: &str = "service.wasm";
 
 pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
     toolchain::ensure_target(TARGET)?;
     let work = krate.target_dir.join("gzrs");
-    let entry = write_entry_crate(krate, &work)?;
+    let entry = work.join("entry-wasm").join(&krate.name);
+
+    // First without any optional feature, to see the service's graph as it is on its own.
+    write_entry_crate(krate, &entry, &Plan::default())?;
+    let step = Step::start(format!(
+        "Resolving {}'s dependencies for {TARGET} (cargo metadata)",
+        krate.name
+    ));
+    let graph = Graph::resolve(&entry)?;
+    step.done();
+    let plan = Plan::for_graph(&graph);
+    for warning in &plan.warnings {
+        crate::progress::warn(warning);
+    }
+    write_entry_crate(krate, &entry, &plan)?;
 
     let step = Step::start(format!(
         "Compiling {} for {TARGET} (cargo build --release)",
         krate.name
     ));
-    let wasm = compile(&entry, &work.join("cargo"), args.verbose)?;
+    let wasm = compile(&entry, &work.join("cargo"), &plan, args.verbose)?;
     step.done();
 
-    let step = Step::start("Generating the JavaScript glue (wasm-bindgen)");
-    let glue_dir = work.join("glue").join(&krate.name);
-    let _ = fs::remove_dir_all(&glue_dir);
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .out_name("app")
-        .web(true)?
-        .typescript(true)
-        .reset_state_function(true)
-        .remove_name_section(true)
-        .remove_producers_section(true)
-        .generate(&glue_dir)
-        .with_context(|| format!("wasm-bindgen could not process {}", wasm.display()))?;
-    step.done();
-
-    let files = ["app.js", "app.d.ts", "app_bg.wasm"]
-        .iter()
-        .map(|name| {
-            Ok((
-                name.to_string(),
-                fs::read(glue_dir.join(name))
-                    .with_context(|| format!("wasm-bindgen wrote no {name}"))?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let module = fs::read(&wasm).with_context(|| format!("could not read {}", wasm.display()))?;
+    let files = vec![(MODULE_FILE.to_string(), module)];
     genezio::write_project(krate, out, Mode::Wasm, &Payload { files }, args)
 }
 
@@ -67,14 +65,208 @@ const HOT_PATH_CRATES: [&str; 6] = [
     "matchit",
 ];
 
-/// The crate that turns the user's library into a wasm module: one start function that calls
-/// `gzrs_wasm::serve(user::app())`. It is its own workspace, so it never joins the user's.
-fn write_entry_crate(krate: &UserCrate, work: &Path) -> Result<PathBuf> {
-    let dir = work.join("entry").join(&krate.name);
+/// What the build adds for this service, decided from its resolved graph.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Plan {
+    /// gzrs-wasm features: `logs`, `tokio`, `tokio-time`.
+    adapter_features: Vec<&'static str>,
+    /// `--cfg` flags for the compiler.
+    cfgs: Vec<&'static str>,
+    /// Said before compiling; the build goes on.
+    warnings: Vec<String>,
+}
+
+/// Tokio's features that tokio itself refuses on wasm unless built with `--cfg tokio_unstable`.
+const TOKIO_UNSTABLE_ON_WASM: [&str; 6] = ["fs", "io-std", "net", "process", "rt-multi-thread", "signal"];
+/// Of those, what fails when used on one thread with no files, processes or signals.
+const TOKIO_FAILS_WHEN_USED: [(&str, &str); 4] = [
+    ("fs", "tokio::fs needs a thread pool and files"),
+    ("process", "tokio::process needs processes"),
+    ("signal", "tokio::signal needs signals"),
+    ("rt-multi-thread", "a multi-thread runtime needs threads"),
+];
+
+impl Plan {
+    fn for_graph(graph: &Graph) -> Plan {
+        let mut plan = Plan::default();
+        if graph.root_depends_on_any(&["tracing", "log", "gzrs-platform"]) {
+            plan.adapter_features.push("logs");
+        }
+        let Some(tokio) = graph.features_of("tokio") else {
+            return plan;
+        };
+        // A runtime only where the service can use one: to spawn (rt) or to time (time).
+        if tokio.contains("rt") || tokio.contains("time") {
+            plan.adapter_features.push("tokio");
+        }
+        if tokio.contains("time") {
+            plan.adapter_features.push("tokio-time");
+        }
+        if TOKIO_UNSTABLE_ON_WASM.iter().any(|f| tokio.contains(*f)) {
+            // axum's default features (for `axum::serve`) and `tokio/full` are in most services
+            // that never serve or spawn threads themselves; tokio only compiles them for wasm
+            // with this cfg. What the service actually calls is its own business: said below.
+            plan.cfgs.push("tokio_unstable");
+        }
+        let failing: Vec<String> = TOKIO_FAILS_WHEN_USED
+            .iter()
+            .filter(|(feature, _)| tokio.contains(*feature))
+            .map(|(feature, why)| format!("`{feature}` ({why})"))
+            .collect();
+        if !failing.is_empty() {
+            plan.warnings.push(format!(
+                "tokio is built with {} through {}. In wasm mode these fail when called (an instance is one thread with no files or processes); everything else in tokio works, timers included. If the service uses them, build it with --mode native.",
+                failing.join(", "),
+                graph.path_to("tokio").unwrap_or_else(|| "the service".into())
+            ));
+        }
+        plan
+    }
+}
+
+/// The entry crate's resolved dependency graph for [`TARGET`] (`cargo metadata`).
+struct Graph {
+    root: String,
+    names: HashMap<String, String>,
+    nodes: HashMap<String, Node>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct MetadataPackage {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    root: Option<String>,
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Node {
+    id: String,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize, Clone)]
+struct NodeDep {
+    pkg: String,
+    #[serde(default)]
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize, Clone)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+impl Graph {
+    fn resolve(entry: &Path) -> Result<Graph> {
+        let output = Command::new(cargo())
+            .args(["metadata", "--format-version", "1", "--filter-platform", TARGET])
+            .arg("--manifest-path")
+            .arg(entry.join("Cargo.toml"))
+            .output()
+            .context("could not run `cargo metadata`")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "resolving the service's dependencies failed (cargo metadata):\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let metadata: Metadata =
+            serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
+        let root = metadata.resolve.root.context("cargo metadata named no root package")?;
+        // The service itself is the entry's one dependency; its graph is what matters.
+        let names = metadata
+            .packages
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect::<HashMap<_, _>>();
+        let nodes: HashMap<String, Node> = metadata
+            .resolve
+            .nodes
+            .into_iter()
+            .map(|n| (n.id.clone(), n))
+            .collect();
+        Ok(Graph { root, names, nodes })
+    }
+
+    /// The service's package id: the entry's dependency that is not a gzrs crate.
+    fn service(&self) -> Option<&str> {
+        self.nodes[&self.root]
+            .deps
+            .iter()
+            .map(|d| d.pkg.as_str())
+            .find(|id| !self.names[*id].starts_with("gzrs-"))
+    }
+
+    fn normal_deps<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.nodes
+            .get(id)
+            .into_iter()
+            .flat_map(|n| n.deps.iter())
+            .filter(|d| d.dep_kinds.iter().any(|k| k.kind.is_none()) || d.dep_kinds.is_empty())
+            .map(|d| d.pkg.as_str())
+    }
+
+    fn root_depends_on_any(&self, names: &[&str]) -> bool {
+        self.service().is_some_and(|service| {
+            self.normal_deps(service)
+                .any(|id| names.contains(&self.names[id].as_str()))
+        })
+    }
+
+    /// The resolved features of package `name`, if the graph has it.
+    fn features_of(&self, name: &str) -> Option<BTreeSet<&str>> {
+        let node = self.nodes.values().find(|n| self.names[&n.id] == name)?;
+        Some(node.features.iter().map(String::as_str).collect())
+    }
+
+    /// How the service reaches package `name`: `service → axum → tokio`, shortest first.
+    fn path_to(&self, name: &str) -> Option<String> {
+        let start = self.service()?;
+        let mut came_from: HashMap<&str, &str> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        while let Some(id) = queue.pop_front() {
+            if self.names[id] == name {
+                let mut path = vec![self.names[id].as_str()];
+                let mut at = id;
+                while let Some(&previous) = came_from.get(at) {
+                    path.push(&self.names[previous]);
+                    at = previous;
+                }
+                path.reverse();
+                return Some(path.join(" → "));
+            }
+            for next in self.normal_deps(id) {
+                if next != start && !came_from.contains_key(next) {
+                    came_from.insert(next, id);
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The crate that turns the user's library into a wasm module: one export, `gzrs_init`, that
+/// calls `gzrs_wasm::init(user::app)`. It is its own workspace, so it never joins the user's.
+fn write_entry_crate(krate: &UserCrate, dir: &Path, plan: &Plan) -> Result<()> {
     fs::create_dir_all(dir.join("src"))?;
     let mut adapter = crate::project::gzrs_dependency("GZRS_WASM_ADAPTER", "wasm-adapter");
-    if krate.logs {
-        adapter = with_features(&adapter, "logs");
+    if !plan.adapter_features.is_empty() {
+        adapter = with_features(&adapter, &plan.adapter_features);
     }
     let manifest = format!(
         r#"# Generated by gzrs: the wasm entry of `{name}`. Rebuilt on every `gzrs build`.
@@ -91,24 +283,18 @@ path = "src/lib.rs"
 [dependencies]
 gzrs_user_service = {{ package = "{name}", path = {path} }}
 gzrs-wasm = {adapter}
-wasm-bindgen = "={WASM_BINDGEN_VERSION}"
-# getrandom (and so rand, uuid) on its JavaScript backend, whichever version the service uses:
-# these unify with the service's own, and add no code when it uses none.
-getrandom_02 = {{ package = "getrandom", version = "0.2", features = ["js"] }}
-getrandom_03 = {{ package = "getrandom", version = "0.3", features = ["wasm_js"] }}
-getrandom_04 = {{ package = "getrandom", version = "0.4", features = ["wasm_js"] }}
 
 [workspace]
 
 # Small overall (size drives cold start: read, compile), but optimized for speed where every
-# request passes: gzrs itself, JSON, the http types and the router. Measured on examples/hello:
-# all "s" 262 KB and 7.1 us a small GET; all 3 356 KB and 5.9 us; this mix 279 KB and 6.3 us.
+# request passes: gzrs itself, JSON, the http types and the router.
 [profile.release]
 opt-level = "s"
 lto = true
 codegen-units = 1
 panic = "abort"
 debug = false
+strip = true
 {hot_path_profiles}"#,
         name = krate.name,
         path = toml_string(krate.dir()),
@@ -119,30 +305,32 @@ debug = false
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let source = format!(
-        "// Generated by gzrs.\n#[wasm_bindgen::prelude::wasm_bindgen(start)]\nfn gzrs_main() {{\n    gzrs_wasm::prepare();\n    gzrs_wasm::serve(gzrs_user_service::{function}());\n}}\n",
+        "// Generated by gzrs.\n#[no_mangle]\npub extern \"C\" fn gzrs_init() {{\n    gzrs_wasm::init(gzrs_user_service::{function});\n}}\n",
         function = krate.config.function
     );
     write_if_changed(&dir.join("src/lib.rs"), &source)?;
-    // Start from the user's lockfile so the service builds with the versions it was tested with.
-    if let (Some(lock), false) = (&krate.lockfile, dir.join("Cargo.lock").exists()) {
-        fs::copy(lock, dir.join("Cargo.lock"))?;
-    }
-    Ok(dir)
+    crate::project::follow_lockfile(krate, dir)
 }
 
-fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
+fn compile(entry: &Path, target_dir: &Path, plan: &Plan, verbose: bool) -> Result<PathBuf> {
     let name = entry
         .file_name()
         .unwrap_or_default()
         .to_string_lossy()
         .replace('-', "_");
     let mut command = Command::new(cargo());
-    // getrandom 0.3 and 0.4 also want this cfg for their JavaScript backend; `--config` adds to the
-    // user's own rustflags from config files rather than replacing them.
-    command.args([
-        "--config",
-        &format!("target.{TARGET}.rustflags=[\"--cfg\", \"getrandom_backend=\\\"wasm_js\\\"\"]"),
-    ]);
+    if !plan.cfgs.is_empty() {
+        // `--config` adds to the user's own rustflags from config files rather than replacing them.
+        let flags: Vec<String> = plan
+            .cfgs
+            .iter()
+            .flat_map(|cfg| ["\"--cfg\"".to_string(), format!("\"{cfg}\"")])
+            .collect();
+        command.args([
+            "--config",
+            &format!("target.{TARGET}.rustflags=[{}]", flags.join(", ")),
+        ]);
+    }
     crate::project::build_entry(
         command,
         entry,
@@ -154,28 +342,53 @@ fn compile(entry: &Path, target_dir: &Path, verbose: bool) -> Result<PathBuf> {
     )
 }
 
-/// The usual reasons a service that builds natively does not build for wasm32, and what to do.
+/// Why a service that builds natively does not build for wasm32-wasip1: the crates that failed,
+/// and what to do about each.
 fn compile_hint(log: &str) -> String {
     let mut hints = Vec::new();
-    if log.contains("mio")
-        || log.contains("Only features sync,macros,io-util,rt,time are supported")
-    {
-        hints.push("tokio's networking (and anything pulling in `mio`, like axum's default features) does not build for wasm32: use `axum = { version = \"0.8\", default-features = false, features = [\"json\", \"query\"] }` and tokio without the `net`/`full` features");
-    }
-    if log.contains("getrandom") {
-        hints.push("getrandom needs its JavaScript backend on wasm32 (feature `wasm_js` for getrandom 0.3, `js` for 0.2)");
+    let failed: BTreeSet<&str> = log
+        .lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("error: could not compile `")
+                .or_else(|| line.strip_prefix("error: failed to run custom build command for `"))?;
+            rest.split(['`', ' ']).next()
+        })
+        .collect();
+    let c_code = log.contains("cc-rs")
+        || log.contains("failed to find tool")
+        || log.contains("wasm32-wasi-clang")
+        || log.contains("stdio.h");
+    for krate in &failed {
+        let krate = *krate;
+        if krate.starts_with("gzrs-entry-") {
+            continue;
+        }
+        let why = if c_code {
+            "it compiles C code, which needs a C compiler and libc for wasm32 (clang with a WASI sysroot)"
+        } else {
+            "it does not support wasm32-wasip1"
+        };
+        hints.push(format!(
+            "the crate `{krate}` failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature of `{krate}` that avoids it (see `cargo tree -i {krate}` for who brings it in)"
+        ));
     }
     if log.contains("cannot find function") && log.contains("gzrs_user_service") {
-        hints.push("gzrs calls `<your crate>::<function>()`: check `function` in [package.metadata.gzrs] (default `app`) and that it is `pub`");
+        hints.push("gzrs calls `<your crate>::<function>()`: check `function` in [package.metadata.gzrs] (default `app`) and that it is `pub`".into());
     }
     hints.iter().map(|h| format!("\nhint: {h}")).collect()
 }
 
 /// A dependency spec (`{ path = "..." }` or `"=0.1.0"`) with `features` added.
-fn with_features(spec: &str, feature: &str) -> String {
+fn with_features(spec: &str, features: &[&str]) -> String {
+    let list = features
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     match spec.strip_suffix('}') {
-        Some(table) => format!("{}, features = [{feature:?}] }}", table.trim_end()),
-        None => format!("{{ version = {spec}, features = [{feature:?}] }}"),
+        Some(table) => format!("{}, features = [{list}] }}", table.trim_end()),
+        None => format!("{{ version = {spec}, features = [{list}] }}"),
     }
 }
 
@@ -186,12 +399,26 @@ mod tests {
     #[test]
     fn features_are_added_to_either_kind_of_dependency() {
         assert_eq!(
-            with_features(r#"{ path = "/a" }"#, "logs"),
-            r#"{ path = "/a", features = ["logs"] }"#
+            with_features(r#"{ path = "/a" }"#, &["logs", "tokio"]),
+            r#"{ path = "/a", features = ["logs", "tokio"] }"#
         );
         assert_eq!(
-            with_features(r#""=0.1.0""#, "logs"),
+            with_features(r#""=0.1.0""#, &["logs"]),
             r#"{ version = "=0.1.0", features = ["logs"] }"#
         );
+    }
+
+    #[test]
+    fn hints_name_the_crate_that_failed() {
+        let log = "   Compiling ring v0.17.8\nerror: failed to run custom build command for `ring v0.17.8`\n  error occurred in cc-rs: failed to find tool \"clang\"\n";
+        let hint = compile_hint(log);
+        assert!(hint.contains("the crate `ring` failed"), "{hint}");
+        assert!(hint.contains("C compiler"), "{hint}");
+        assert!(hint.contains("--mode native"), "{hint}");
+        assert!(!hint.contains("getrandom"), "{hint}");
+        let log = "error[E0432]: unresolved import\nerror: could not compile `uuid` (lib) due to 1 previous error\n";
+        let hint = compile_hint(log);
+        assert!(hint.contains("the crate `uuid` failed"), "{hint}");
+        assert!(!hint.contains("C compiler"), "{hint}");
     }
 }

@@ -132,20 +132,34 @@ impl RequestObject {
 }
 
 /// Rebuilds a query string from Genezio's parsed parameters. There is no raw query string in
-/// the contract, so this is the canonical `application/x-www-form-urlencoded` form of the same
-/// pairs: array values (`genezio local`'s repeated keys) become repeated keys again.
+/// the contract, so the pairs are re-encoded RFC 3986 style: everything but the unreserved
+/// characters is percent-encoded, space included (`%20`, not `+`), so a form decoder and a plain
+/// percent decoder read the same text. Array values (`genezio local`'s repeated keys) become
+/// repeated keys again.
 fn query_string(params: &Pairs) -> Option<String> {
     if params.0.is_empty() {
         return None;
     }
-    let mut out = form_urlencoded::Serializer::new(String::new());
+    let mut out = String::new();
     for (key, values) in &params.0 {
         for text in values {
-            out.append_pair(key, text);
+            if !out.is_empty() {
+                out.push('&');
+            }
+            out.extend(utf8_percent_encode(key, QUERY_COMPONENT));
+            out.push('=');
+            out.extend(utf8_percent_encode(text, QUERY_COMPONENT));
         }
     }
-    Some(out.finish())
+    Some(out)
 }
+
+/// All but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const QUERY_COMPONENT: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A JSON object of headers or query parameters, in order, each value as its strings: Genezio
 /// sends a string, or an array of strings for repeated keys; other scalars are taken as text and
@@ -275,9 +289,26 @@ mod tests {
         .unwrap();
         assert_eq!(req.method(), Method::POST);
         assert_eq!(req.uri().path(), "/echo");
-        assert_eq!(req.uri().query(), Some("q=a+b%26c&x=1&x=2"));
+        assert_eq!(req.uri().query(), Some("q=a%20b%26c&x=1&x=2"));
         assert_eq!(req.headers()["x-a"], "1");
         assert_eq!(body_of(req).await, vec![0, 1, 255]);
+    }
+
+    #[test]
+    fn query_is_percent_encoded_so_form_and_percent_decoders_agree() {
+        let value = "two words+plus&amp=eq/é~";
+        let req = parse(json!({
+            "http": {"method": "GET", "path": "/Hello/api/q"},
+            "queryStringParameters": {"v": value},
+        }))
+        .unwrap();
+        let query = req.uri().query().unwrap();
+        assert_eq!(query, "v=two%20words%2Bplus%26amp%3Deq%2F%C3%A9~");
+        let raw = query.strip_prefix("v=").unwrap();
+        let percent = percent_encoding::percent_decode_str(raw).decode_utf8().unwrap();
+        assert_eq!(percent, value);
+        let form: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        assert_eq!(form, vec![("v".to_owned(), value.to_owned())]);
     }
 
     #[tokio::test]

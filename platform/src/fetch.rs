@@ -45,12 +45,7 @@ impl std::error::Error for FetchError {}
 
 /// Sends `request` (its URI absolute: `https://host/path`) and returns the whole response.
 pub async fn fetch(request: Request<Bytes>) -> Result<Response<Bytes>, FetchError> {
-    // wasm32 has one thread, so the host's (non-Send) future can be sent nowhere: marking it
-    // Send is sound, and lets it run in axum handlers.
-    #[cfg(target_arch = "wasm32")]
-    return send_wrapper::SendWrapper::new(imp::fetch(request)).await;
-    #[cfg(not(target_arch = "wasm32"))]
-    return imp::fetch(request).await;
+    imp::fetch(request).await
 }
 
 /// [`fetch`] as a `tower::Service`, for middleware (timeouts, retries) and for tests to swap.
@@ -74,7 +69,6 @@ impl tower_service::Service<Request<Bytes>> for Client {
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use super::*;
-    use wasm_bindgen::JsCast;
 
     pub async fn fetch(request: Request<Bytes>) -> Result<Response<Bytes>, FetchError> {
         let url = request.uri().to_string();
@@ -83,28 +77,35 @@ mod imp {
             .iter()
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
             .collect();
-        let headers = serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into());
-        let body = (!request.body().is_empty()).then(|| request.body().to_vec());
-        let promise = crate::host::fetch(request.method().as_str(), &url, &headers, body);
-        let reply = wasm_bindgen_futures::JsFuture::from(promise)
+        let head = serde_json::json!({
+            "method": request.method().as_str(),
+            "url": url,
+            "headers": headers,
+        });
+        let reply = crate::host::fetch(head.to_string().as_bytes(), request.body())
             .await
-            .map_err(|error| {
-                let reason = error
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .or_else(|| error.as_string())
-                    .unwrap_or_else(|| "the host's fetch failed".into());
-                FetchError::new(&url, reason)
-            })?
-            .unchecked_into::<crate::host::FetchReply>();
-        let mut response = Response::builder().status(reply.status());
-        let pairs: Vec<(String, String)> =
-            serde_json::from_str(&reply.headers()).unwrap_or_default();
-        for (name, value) in pairs {
+            .map_err(|reason| FetchError::new(&url, reason))?;
+        // The reply: the head's length (u32, little-endian), the head as JSON
+        // (`{"status", "headers": [[name, value], ...]}`), then the body.
+        let invalid = |why: &str| FetchError::new(&url, format!("invalid reply from the host: {why}"));
+        let head_len = reply
+            .get(..4)
+            .map(|n| u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as usize)
+            .ok_or_else(|| invalid("too short"))?;
+        let head_bytes = reply.get(4..4 + head_len).ok_or_else(|| invalid("truncated"))?;
+        #[derive(serde::Deserialize)]
+        struct Head {
+            status: u16,
+            headers: Vec<(String, String)>,
+        }
+        let head: Head = serde_json::from_slice(head_bytes).map_err(|e| invalid(&e.to_string()))?;
+        let body = Bytes::from(reply).slice(4 + head_len..);
+        let mut response = Response::builder().status(head.status);
+        for (name, value) in head.headers {
             response = response.header(name, value);
         }
         response
-            .body(Bytes::from(reply.body()))
+            .body(body)
             .map_err(|e| FetchError::new(&url, format!("invalid response: {e}")))
     }
 }

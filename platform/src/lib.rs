@@ -2,9 +2,9 @@
 //!
 //! What a service needs from where it runs — outbound HTTP, its environment, the time, timers —
 //! with one API for both gzrs modes. Natively these are the usual Rust pieces (`std`, tokio,
-//! reqwest); on `wasm32-unknown-unknown`, where `std::env` is empty, `SystemTime::now()` panics
-//! and there are no sockets or timer driver, they are calls to the Node host gzrs generates
-//! (`process.env`, `Date.now()`, `performance.now()`, `setTimeout`, `fetch`).
+//! reqwest). In wasm mode (`wasm32-wasip1`) std answers the environment and the clocks through
+//! WASI, and what WASI lacks, outbound HTTP and timers that leave other requests running, are
+//! calls to the Node host gzrs generates (`fetch`, `setTimeout`).
 //!
 //! ```no_run
 //! # async fn handler() -> Result<(), gzrs_platform::FetchError> {

@@ -14,6 +14,16 @@ use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, LevelFilter, Metadata, Subscriber};
 
+/// While the service is being built: the console logger as this thread's default for `tracing`
+/// only, so that records from the service's construction reach the log, while a service that
+/// installs its own global subscriber (tracing-subscriber's `.init()`) still can. Call [`init`]
+/// when the guard is dropped.
+pub fn scoped() -> tracing_core::dispatcher::DefaultGuard {
+    tracing_core::dispatcher::set_default(&tracing_core::Dispatch::new(Console {
+        max: max_level(),
+    }))
+}
+
 /// Installs the console logger for `tracing` and `log`, once; later calls, or a subscriber the
 /// service installed itself, are left alone.
 pub fn init() {

@@ -6,11 +6,8 @@ use std::time::Duration;
 pub async fn sleep(duration: Duration) {
     #[cfg(target_arch = "wasm32")]
     {
-        // The host's promise only resolves; an error here would mean no host at all.
-        let timer = wasm_bindgen_futures::JsFuture::from(crate::host::sleep(
-            duration.as_secs_f64() * 1000.0,
-        ));
-        let _ = send_wrapper::SendWrapper::new(timer).await;
+        // The host's timer only fires; an error here would mean no host at all.
+        let _ = crate::host::sleep(duration.as_secs_f64() * 1000.0).await;
     }
     #[cfg(not(target_arch = "wasm32"))]
     tokio::time::sleep(duration).await;

@@ -1,13 +1,11 @@
-//! Wall-clock time and a monotonic clock that work in both modes (`std`'s panic on wasm32).
+//! Wall-clock time and a monotonic clock, in both modes. On `wasm32-wasip1` std's clocks work
+//! too (WASI's `clock_time_get`, answered by the host), so this is a thin, stable API over them.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The wall-clock time now.
 pub fn now() -> SystemTime {
-    #[cfg(target_arch = "wasm32")]
-    return UNIX_EPOCH + Duration::from_secs_f64(crate::host::wall_clock_ms() / 1000.0);
-    #[cfg(not(target_arch = "wasm32"))]
-    return SystemTime::now();
+    SystemTime::now()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -23,15 +21,8 @@ pub struct Instant(Duration);
 
 impl Instant {
     pub fn now() -> Instant {
-        #[cfg(target_arch = "wasm32")]
-        return Instant(Duration::from_secs_f64(
-            crate::host::monotonic_ms() / 1000.0,
-        ));
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            Instant(ORIGIN.get_or_init(std::time::Instant::now).elapsed())
-        }
+        static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        Instant(ORIGIN.get_or_init(std::time::Instant::now).elapsed())
     }
 
     /// Time since `earlier` (zero if `earlier` is later).

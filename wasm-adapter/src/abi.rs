@@ -1,0 +1,107 @@
+//! The boundary with the JavaScript host: plain exports and imports over the instance's memory
+//! (wasm-bindgen compiles its runtime out on WASI). `js-host/wasm-host.mjs` is the other side.
+//!
+//! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request object's
+//! JSON, then the raw body. Its answer comes out through the host's `respond` import, called
+//! synchronously with pointers into this memory that the host copies from at once.
+#![allow(unsafe_code)] // exports and imports across the wasm boundary are raw by nature
+
+use bytes::Bytes;
+
+#[link(wasm_import_module = "gzrs")]
+extern "C" {
+    /// Asks the host to call [`gzrs_poll`] for this task soon.
+    #[link_name = "wake"]
+    fn host_wake(task: u32);
+    /// A panic is under way, just before the instance traps: its message, and the message with
+    /// its source location for the log.
+    #[link_name = "panicked"]
+    fn host_panicked(message: *const u8, message_len: usize, detail: *const u8, detail_len: usize);
+    /// Task `task` is done: the response head as JSON (`{statusCode, headers, body?}`, `body`
+    /// present for a text body), and the binary body apart when `has_binary` is 1.
+    #[link_name = "respond"]
+    fn host_respond(
+        task: u32,
+        head: *const u8,
+        head_len: usize,
+        body: *const u8,
+        body_len: usize,
+        has_binary: u32,
+    );
+}
+
+pub(crate) fn wake(task: u32) {
+    // SAFETY: a plain call to the host with a number.
+    unsafe { host_wake(task) }
+}
+
+pub(crate) fn panicked(message: &str, detail: &str) {
+    // SAFETY: the host reads both strings during the call and keeps no pointer.
+    unsafe { host_panicked(message.as_ptr(), message.len(), detail.as_ptr(), detail.len()) }
+}
+
+pub(crate) fn respond(task: u32, head: &str, binary: Option<&[u8]>) {
+    let (body, body_len) = binary.map_or((std::ptr::null(), 0), |b| (b.as_ptr(), b.len()));
+    // SAFETY: the host copies both slices during the call and keeps no pointer.
+    unsafe {
+        host_respond(
+            task,
+            head.as_ptr(),
+            head.len(),
+            body,
+            body_len,
+            u32::from(binary.is_some()),
+        )
+    }
+}
+
+/// A buffer of `len` bytes for the host to fill with a request, handed back to [`gzrs_start`].
+#[no_mangle]
+pub extern "C" fn gzrs_alloc(len: usize) -> *mut u8 {
+    let mut buffer = Vec::<u8>::with_capacity(len.max(1));
+    let ptr = buffer.as_mut_ptr();
+    std::mem::forget(buffer);
+    ptr
+}
+
+/// Starts request `task` from the buffer at `ptr` (from [`gzrs_alloc`] with
+/// `meta_len + body_len` bytes): the request object's JSON, then the raw body, absent when
+/// `body_len` is -1. Answers 1 if the task is done (it has answered through `respond`), 0 if it
+/// is pending (its waker will call the host).
+#[no_mangle]
+pub extern "C" fn gzrs_start(task: u32, ptr: *mut u8, meta_len: usize, body_len: isize) -> u32 {
+    let total = meta_len + body_len.max(0) as usize;
+    // SAFETY: the host allocated `ptr` with `gzrs_alloc(total)` and filled all `total` bytes;
+    // ownership comes back here exactly once.
+    let buffer = unsafe { Vec::from_raw_parts(ptr, total, total.max(1)) };
+    let buffer = Bytes::from(buffer);
+    let raw_body = (body_len >= 0).then(|| buffer.slice(meta_len..));
+    u32::from(crate::start(task, &buffer[..meta_len], raw_body))
+}
+
+/// Polls a pending task once; answers like [`gzrs_start`].
+#[no_mangle]
+pub extern "C" fn gzrs_poll(task: u32) -> u32 {
+    u32::from(crate::poll(task))
+}
+
+/// How many requests are pending on this instance (for the host's checks and the soak).
+#[no_mangle]
+pub extern "C" fn gzrs_pending() -> u32 {
+    crate::pending() as u32
+}
+
+/// A turn of tokio's runtime: runs spawned tasks, fires expired timers and, through the host's
+/// `poll_oneoff`, tells the host when the next timer is due. Called by the host's timer.
+#[no_mangle]
+pub extern "C" fn gzrs_turn() {
+    crate::turns::turn();
+}
+
+/// Called by the host's `poll_oneoff` while it reads a sleep's deadline: answers 1 if that sleep
+/// is tokio's park inside a turn (the turn then ends instead of sleeping), 0 if it is a real
+/// `std::thread::sleep` the host must honour.
+#[no_mangle]
+pub extern "C" fn gzrs_turn_interrupt() -> u32 {
+    u32::from(crate::turns::interrupt())
+}
