@@ -15,7 +15,7 @@ echo "==> gzrs build --mode wasm examples/hello"
 "$GZRS" build --mode wasm --out target/gzrs/wasm examples/hello
 echo "==> gzrs build --mode native examples/hello (arm64, what genezio-aws runs)"
 "$GZRS" build --mode native --out target/gzrs/native-arm64 examples/hello
-ls -l target/gzrs/wasm/server/gzrs/app_bg.wasm target/gzrs/native-arm64/server/gzrs/service-arm64
+ls -l target/gzrs/wasm/server/gzrs/service.wasm target/gzrs/native-arm64/server/gzrs/service-arm64
 
 echo "==> gzrs bench examples/hello"
 mkdir -p target/gzrs/bench

@@ -18,7 +18,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-for target in wasm32-unknown-unknown x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+for target in wasm32-wasip1 x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
   if ! rustup target list --installed | grep -qx "$target"; then
     echo "==> rustup target add $target"
     rustup target add "$target"

@@ -102,7 +102,7 @@ pub struct BuildArgs {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// wasm32-unknown-unknown, loaded by the generated class: one artifact for arm64 and x86_64.
+    /// wasm32-wasip1 (std works: clocks, env, stdout), loaded by the generated class: one artifact for arm64 and x86_64.
     Wasm,
     /// A static musl executable for `--arch`, started by the generated class: it takes over the
     /// Lambda Runtime API on genezio-aws (the trap) and runs beside Node elsewhere (the sidecar).

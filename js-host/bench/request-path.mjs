@@ -9,8 +9,7 @@ import { WasmHost } from "../wasm-host.mjs";
 
 const [project, prefix, route, bodyBytes, batches, batchSize] = process.argv.slice(2);
 const gzrsDir = path.join(project, "server", "gzrs");
-const glue = await import(pathToFileURL(path.join(gzrsDir, "app.js")).href);
-const host = WasmHost.load(glue, pathToFileURL(gzrsDir + "/").href, "./app_bg.wasm");
+const host = WasmHost.load(pathToFileURL(gzrsDir + "/").href, "./service.wasm");
 
 const size = Number(bodyBytes);
 const body = size > 0 ? "x".repeat(size) : undefined;

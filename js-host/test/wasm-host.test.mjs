@@ -11,8 +11,7 @@ import { marshal } from "../host-common.mjs";
 const project = process.env.GZRS_FIXTURE_PROJECT;
 if (!project) throw new Error("set GZRS_FIXTURE_PROJECT to a `gzrs build --mode wasm` output of tests/fixture-app");
 const gzrsDir = path.join(project, "server", "gzrs");
-const glue = await import(pathToFileURL(path.join(gzrsDir, "app.js")).href);
-const host = WasmHost.load(glue, pathToFileURL(gzrsDir + "/").href, "./app_bg.wasm");
+const host = WasmHost.load(pathToFileURL(gzrsDir + "/").href, "./service.wasm");
 
 function request(method, route, { headers = {}, query, body } = {}) {
   const binary = Buffer.isBuffer(body);

@@ -243,12 +243,12 @@ fn check_bundle(adapter: Adapter) {
 
     // The wasm module ships at its path relative to the backend folder.
     let shipped =
-        fs::read(bundle.join("gzrs/app_bg.wasm")).expect("gzrs/app_bg.wasm is in the bundle");
+        fs::read(bundle.join("gzrs/service.wasm")).expect("gzrs/service.wasm is in the bundle");
     let built =
-        fs::read(project().join("server/gzrs/app_bg.wasm")).expect("the project's wasm module");
+        fs::read(project().join("server/gzrs/service.wasm")).expect("the project's wasm module");
     assert!(
         shipped == built,
-        "[{}] gzrs/app_bg.wasm in the bundle differs from the project's",
+        "[{}] gzrs/service.wasm in the bundle differs from the project's",
         adapter.name()
     );
 

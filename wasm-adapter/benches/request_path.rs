@@ -1,5 +1,5 @@
 //! Per-request cost of the wasm path — Genezio request object in, response object out, through
-//! the generated host, wasm-bindgen and gzrs-core — beside the same router called natively
+//! the generated host, the wasm boundary and gzrs-core — beside the same router called natively
 //! in-process, measured the same way in one run: the median over batches of the time per
 //! request in a batch of sequential requests.
 //!
@@ -101,7 +101,7 @@ fn main() {
     let project = std::env::var_os("GZRS_BENCH_PROJECT")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("target/gzrs/wasm"));
-    if !project.join("server/gzrs/app_bg.wasm").exists() {
+    if !project.join("server/gzrs/service.wasm").exists() {
         eprintln!("no wasm build at {}: run `gzrs build --mode wasm examples/hello` first (scripts/run.sh does)", project.display());
         std::process::exit(2);
     }

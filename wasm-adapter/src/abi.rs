@@ -1,5 +1,5 @@
 //! The boundary with the JavaScript host: plain exports and imports over the instance's memory
-//! (wasm-bindgen compiles its runtime out on WASI). `js-host/wasm-host.mjs` is the other side.
+//! (wasm-bindgen compiles its runtime out on WASI, so it is not used). `js-host/wasm-host.mjs` is the other side.
 //!
 //! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request object's
 //! JSON, then the raw body. Its answer comes out through the host's `respond` import, called

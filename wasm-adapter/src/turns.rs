@@ -62,19 +62,21 @@ mod runtime {
         }
         with_runtime(|rt| {
             #[cfg(feature = "tokio-time")]
-            {
+            rt.block_on(async {
+                // Made inside `block_on`: a timer needs the runtime's context to be created.
                 let mut probe_timer = pin!(tokio::time::sleep(std::time::Duration::from_secs(
                     86_400
                 )));
-                rt.block_on(std::future::poll_fn(|cx| {
+                std::future::poll_fn(|cx| {
                     if INTERRUPTED.replace(false) {
                         return Poll::Ready(());
                     }
                     let _ = probe_timer.as_mut().poll(cx);
                     PROBE.with(|probe| *probe.borrow_mut() = Some(cx.waker().clone()));
                     Poll::Pending
-                }));
-            }
+                })
+                .await
+            });
             // Without timers tokio never parks for long: one yield runs what is runnable.
             #[cfg(not(feature = "tokio-time"))]
             rt.block_on(tokio::task::yield_now());

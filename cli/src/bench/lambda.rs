@@ -331,7 +331,7 @@ fn prepare(
             };
             let project = crate::build_crate(krate, &build)?;
             let artifact = match mode {
-                Mode::Wasm => "app_bg.wasm".to_owned(),
+                Mode::Wasm => crate::wasm::MODULE_FILE.to_owned(),
                 Mode::Native => crate::native::binary_name(Arch::host()?),
             };
             let size = fs::metadata(project.join("server/gzrs").join(artifact))
