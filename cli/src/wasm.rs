@@ -373,7 +373,9 @@ fn compile_hint(log: &str) -> String {
             "the crate `{krate}` failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature of `{krate}` that avoids it (see `cargo tree -i {krate}` for who brings it in)"
         ));
     }
-    if log.contains("cannot find function") && log.contains("gzrs_user_service") {
+    if (log.contains("cannot find function") || log.contains("cannot find value"))
+        && log.contains("gzrs_user_service")
+    {
         hints.push("gzrs calls `<your crate>::<function>()`: check `function` in [package.metadata.gzrs] (default `app`) and that it is `pub`".into());
     }
     hints.iter().map(|h| format!("\nhint: {h}")).collect()

@@ -49,10 +49,29 @@ fn role(args: &[String], runtime_api: Option<&str>) -> Role {
     }
 }
 
-/// Installs the console logger, so records logged while the service is being built reach the
-/// log too. The generated `main` calls it first; calling it again does nothing more.
+/// Installs the console logger for good (unless the service installed its own subscriber);
+/// calling it again does nothing more.
 pub fn prepare() {
     gzrs_platform::log::init();
+}
+
+/// Builds the service with `build`, then serves it as [`main`] does. While it is being built the
+/// console logger is this thread's default only, so records from its construction reach the log
+/// and a service that installs its own subscriber (tracing-subscriber's `.init()`) still can.
+/// The generated `main` calls this.
+pub fn start<F, S, B>(build: F, class: &str, method: &str) -> ExitCode
+where
+    F: FnOnce() -> S,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    let service = {
+        let _scoped = gzrs_platform::log::scoped();
+        build()
+    };
+    main(service, class, method)
 }
 
 /// Runs `service` as the class `class` with its HTTP method `method`: the trap when a Lambda

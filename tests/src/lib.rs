@@ -8,6 +8,7 @@ pub mod checks;
 pub mod corpus;
 pub mod lambda;
 pub mod local;
+pub mod standalone;
 pub mod upstream;
 
 use std::fs::{self, File};

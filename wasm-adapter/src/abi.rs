@@ -55,6 +55,21 @@ pub(crate) fn respond(task: u32, head: &str, binary: Option<&[u8]>) {
     }
 }
 
+extern "C" {
+    /// wasm-ld's function that runs static constructors (wasi-libc's among them).
+    fn __wasm_call_ctors();
+}
+
+/// The reactor's initializer, which the host calls once per instance before `gzrs_init`.
+/// Defining it matters beyond running constructors: a module without one is linked as a
+/// *command*, and wasm-ld then wraps every export to run the constructors and destructors
+/// around each call, every request included.
+#[no_mangle]
+pub extern "C" fn _initialize() {
+    // SAFETY: called once per instance by the host, before any other export.
+    unsafe { __wasm_call_ctors() }
+}
+
 /// A buffer of `len` bytes for the host to fill with a request, handed back to [`gzrs_start`].
 #[no_mangle]
 pub extern "C" fn gzrs_alloc(len: usize) -> *mut u8 {

@@ -1,0 +1,206 @@
+//! Services shaped like what users bring, nobody's code written for gzrs: axum's own
+//! `examples/todos` (tower's timeout, tower-http's TraceLayer, CORS, compression and request ids,
+//! uuid v4, tracing-subscriber installed in `app()`) and `clocks` (std's clocks, environment and
+//! stdout, chrono, time, rand, uuid v7, tokio's sleep, timeout, spawn and interval).
+//!
+//! Each runs under the real `genezio local` in both modes, and every answer must equal the same
+//! crate **built standalone** (its own workspace, lockfile and features) answering in-process.
+//! Values that differ by nature between two runs (ids, clocks, random numbers) are replaced by
+//! what they are (`<uuid-v4>`, `<time>`, `<number>`) before comparing, and checked on their own.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::Method;
+use gzrs_tests::standalone::Standalone;
+use gzrs_tests::{compare, http_agent, project, Answer, Case, GenezioLocal};
+use regex::Regex;
+
+const ENV_VALUE: &str = "set for the service ✓";
+
+/// A scenario: requests in order, some built from earlier answers (a created todo's id).
+type Scenario = fn(&mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)>;
+
+fn todos_scenario(send: &mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)> {
+    let mut answers = Vec::new();
+    let mut run = |case: Case| {
+        let name = case.name.clone();
+        let answer = send(case);
+        answers.push((name, answer.clone()));
+        answer
+    };
+    run(Case::get("list, empty", "/todos"));
+    run(Case::get("list, gzip and CORS", "/todos")
+        .header("accept-encoding", "gzip")
+        .header("origin", "https://app.example"));
+    let created = run(Case::new("create", Method::POST, "/todos").body("application/json", r#"{"text":"buy milk"}"#));
+    let id = serde_json::from_slice::<serde_json::Value>(&created.body)
+        .ok()
+        .and_then(|todo| todo["id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "no-id".into());
+    run(Case::new("update", Method::PATCH, format!("/todos/{id}"))
+        .body("application/json", r#"{"completed":true}"#));
+    run(Case::get("list, one", "/todos?offset=0&limit=10"));
+    run(Case::new("bad id", Method::PATCH, "/todos/not-a-uuid").body("application/json", "{}"));
+    run(Case::new("invalid body", Method::POST, "/todos").body("application/json", r#"{"txt":1}"#));
+    run(Case::get("tower timeout", "/slow"));
+    run(Case::new("delete", Method::DELETE, format!("/todos/{id}")));
+    run(Case::new("delete again", Method::DELETE, format!("/todos/{id}")));
+    run(Case::get("unknown route", "/nope"));
+    answers
+}
+
+fn clocks_scenario(send: &mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)> {
+    [
+        "/now",
+        "/order",
+        "/env/GZRS_USER_VALUE",
+        "/env/GZRS_SURELY_UNSET",
+        "/env-count",
+        "/print",
+        "/print",
+        "/ids",
+        "/random",
+        "/sleep/120",
+        "/timeout",
+        "/spawn",
+        "/interval",
+    ]
+    .iter()
+    .map(|target| (target.to_string(), send(Case::get(*target, *target))))
+    .collect()
+}
+
+/// What differs by nature between two runs, replaced by what it is.
+fn normalized(answer: &Answer) -> Answer {
+    let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    let time = Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)").unwrap();
+    let number = Regex::new(r#""(unix_ms|a|b)":\d+"#).unwrap();
+    let text = |bytes: &[u8]| -> Option<String> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let text = uuid.replace_all(text, "<uuid-v$1>");
+        let text = time.replace_all(&text, "<time>");
+        Some(number.replace_all(&text, "\"$1\":\"<number>\"").into_owned())
+    };
+    let mut answer = answer.clone();
+    if let Some(body) = text(&answer.body) {
+        answer.body = body.into_bytes();
+    }
+    for value in answer.headers.values_mut() {
+        if let Some(normal) = text(value.as_bytes()) {
+            *value = normal.parse().unwrap();
+        }
+    }
+    answer
+}
+
+fn check_service(
+    crate_dir: &str,
+    class: &str,
+    scenario: Scenario,
+    modes: &[(&str, &[&str])],
+    log_lines: &[&str],
+    also: fn(&[(String, Answer)]) -> Vec<String>,
+) {
+    let mut reference = Standalone::start_with_env(crate_dir, "app", &[("GZRS_USER_VALUE", ENV_VALUE)]);
+    let expected = scenario(&mut |case| reference.answer(&case));
+    let mut problems = also(&expected)
+        .into_iter()
+        .map(|p| format!("[standalone] {p}"))
+        .collect::<Vec<_>>();
+    for (mode, options) in modes {
+        let name = format!("{}-{mode}", class.to_lowercase());
+        let project = project(crate_dir, &name, options);
+        let local = GenezioLocal::start_with_env(&project, class, "api", &[("GZRS_USER_VALUE", ENV_VALUE)]);
+        let agent = http_agent();
+        let got = scenario(&mut |case| {
+            local.send(&agent, &case).unwrap_or_else(|error| Answer {
+                status: 599,
+                headers: Default::default(),
+                body: error.into_bytes(),
+            })
+        });
+        let mut mode_problems = Vec::new();
+        for ((name, want), (_, have)) in expected.iter().zip(&got) {
+            mode_problems.extend(compare(name, &normalized(want), &normalized(have)));
+        }
+        mode_problems.extend(also(&got));
+        let log = local.log();
+        for line in log_lines {
+            if !log.contains(line) {
+                mode_problems.push(format!("the log lacks {line:?}"));
+            }
+        }
+        if !mode_problems.is_empty() {
+            problems.push(format!(
+                "--- {mode} mode ---\n{}\n--- genezio local output ---\n{}",
+                mode_problems.join("\n"),
+                log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+const BOTH_MODES: &[(&str, &[&str])] = &[
+    ("wasm", &["--mode", "wasm"]),
+    ("native", &["--mode", "native", "--arch", "x86_64"]),
+];
+
+#[test]
+fn axums_todos_example_runs_unchanged_in_both_modes() {
+    check_service(
+        "tests/services/todos",
+        "Todos",
+        todos_scenario,
+        BOTH_MODES,
+        // tower-http's TraceLayer through the service's own tracing-subscriber.
+        &["started processing request", "finished processing request"],
+        |answers| {
+            let mut problems = Vec::new();
+            let created = &answers[2].1;
+            let id = String::from_utf8_lossy(&created.body);
+            if created.status != 201 || !Regex::new(r#""id":"[0-9a-f-]{14}4"#).unwrap().is_match(&id) {
+                problems.push(format!("create did not give a v4 uuid: {} {id}", created.status));
+            }
+            let slow = &answers[7].1;
+            if slow.status != 408 {
+                problems.push(format!("tower's timeout answered {}, not 408", slow.status));
+            }
+            if answers.iter().any(|(_, a)| a.headers.get("x-request-id").is_none()) {
+                problems.push("an answer has no x-request-id".into());
+            }
+            problems
+        },
+    );
+}
+
+#[test]
+fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
+    check_service(
+        "tests/services/clocks",
+        "Clocks",
+        clocks_scenario,
+        BOTH_MODES,
+        &["clocks: starting at", "clocks: printed line 1", "clocks: to stderr 1"],
+        |answers| {
+            let mut problems = Vec::new();
+            let now = serde_json::from_slice::<serde_json::Value>(&answers[0].1.body).unwrap_or_default();
+            let test_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+            match now["unix_ms"].as_u64() {
+                Some(ms) if ms.abs_diff(test_ms) < 10_000 => {}
+                other => problems.push(format!("/now's SystemTime is off: {other:?}, the test's clock {test_ms}")),
+            }
+            for key in ["chrono", "time"] {
+                let year = now[key].as_str().and_then(|t| t.get(..4)).unwrap_or("none");
+                if year.parse::<u32>().map_or(true, |y| y < 2024) {
+                    problems.push(format!("/now's {key} is off: {}", now[key]));
+                }
+            }
+            let env = &answers[2].1;
+            if env.status != 200 || env.body != ENV_VALUE.as_bytes() {
+                problems.push(format!("std::env::var: {} {}", env.status, String::from_utf8_lossy(&env.body)));
+            }
+            problems
+        },
+    );
+}
