@@ -47,7 +47,7 @@ pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
         "Compiling {} for {TARGET} (cargo build --release)",
         krate.name
     ));
-    let wasm = compile(&entry, &work.join("cargo"), &plan, args.verbose)?;
+    let wasm = compile(&entry, &work.join("cargo"), &plan, &graph, args.verbose)?;
     step.done();
 
     let module = fs::read(&wasm).with_context(|| format!("could not read {}", wasm.display()))?;
@@ -312,7 +312,13 @@ strip = true
     crate::project::follow_lockfile(krate, dir)
 }
 
-fn compile(entry: &Path, target_dir: &Path, plan: &Plan, verbose: bool) -> Result<PathBuf> {
+fn compile(
+    entry: &Path,
+    target_dir: &Path,
+    plan: &Plan,
+    graph: &Graph,
+    verbose: bool,
+) -> Result<PathBuf> {
     let name = entry
         .file_name()
         .unwrap_or_default()
@@ -338,13 +344,13 @@ fn compile(entry: &Path, target_dir: &Path, plan: &Plan, verbose: bool) -> Resul
         TARGET,
         &format!("gzrs_entry_{name}.wasm"),
         verbose,
-        compile_hint,
+        |log| compile_hint(log, &|name| graph.path_to(name)),
     )
 }
 
 /// Why a service that builds natively does not build for wasm32-wasip1: the crates that failed,
-/// and what to do about each.
-fn compile_hint(log: &str) -> String {
+/// how the service depends on each (`path_to`), and what to do about it.
+fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
     let mut hints = Vec::new();
     let failed: BTreeSet<&str> = log
         .lines()
@@ -369,8 +375,9 @@ fn compile_hint(log: &str) -> String {
         } else {
             "it does not support wasm32-wasip1"
         };
+        let via = path_to(krate).map_or(String::new(), |path| format!(" (through {path})"));
         hints.push(format!(
-            "the crate `{krate}` failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature of `{krate}` that avoids it (see `cargo tree -i {krate}` for who brings it in)"
+            "the crate `{krate}`{via} failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature that avoids it (`cargo tree -e features -i {krate}` shows who brings it in)"
         ));
     }
     if (log.contains("cannot find function") || log.contains("cannot find value"))
@@ -413,13 +420,13 @@ mod tests {
     #[test]
     fn hints_name_the_crate_that_failed() {
         let log = "   Compiling ring v0.17.8\nerror: failed to run custom build command for `ring v0.17.8`\n  error occurred in cc-rs: failed to find tool \"clang\"\n";
-        let hint = compile_hint(log);
-        assert!(hint.contains("the crate `ring` failed"), "{hint}");
+        let hint = compile_hint(log, &|name| Some(format!("service → {name}")));
+        assert!(hint.contains("the crate `ring` (through service → ring) failed"), "{hint}");
         assert!(hint.contains("C compiler"), "{hint}");
         assert!(hint.contains("--mode native"), "{hint}");
         assert!(!hint.contains("getrandom"), "{hint}");
         let log = "error[E0432]: unresolved import\nerror: could not compile `uuid` (lib) due to 1 previous error\n";
-        let hint = compile_hint(log);
+        let hint = compile_hint(log, &|_| None);
         assert!(hint.contains("the crate `uuid` failed"), "{hint}");
         assert!(!hint.contains("C compiler"), "{hint}");
     }

@@ -122,10 +122,28 @@ fn json_rpc(body: &str, class: &str, method: &str) -> Option<Value> {
 }
 
 fn rpc_error(id: Value, message: &str) -> Value {
+    // A struct, so the body's keys come out in Genezio's order (`jsonrpc`, `error`, `id`)
+    // whatever serde_json's features are: a `json!` object's order depends on `preserve_order`.
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        jsonrpc: &'static str,
+        error: RpcError<'a>,
+        id: Value,
+    }
+    #[derive(serde::Serialize)]
+    struct RpcError<'a> {
+        code: i32,
+        message: &'a str,
+    }
+    let body = Envelope {
+        jsonrpc: "2.0",
+        error: RpcError { code: -1, message },
+        id,
+    };
     json!({
         "statusCode": 400,
         "headers": genezio_headers(),
-        "body": json!({ "jsonrpc": "2.0", "error": { "code": -1, "message": message }, "id": id }).to_string(),
+        "body": serde_json::to_string(&body).expect("an envelope serializes"),
     })
 }
 

@@ -309,3 +309,27 @@ fn native_builds_name_their_cpu_and_say_what_a_c_dependency_needs() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A crate that cannot compile for wasm32-wasip1 (ring's C code, with no C compiler for wasm32:
+/// forced here so the test does not depend on whether clang is installed) is named, with how the
+/// service depends on it and what to do; and no hint about something else (getrandom) appears.
+#[test]
+fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
+    let out = std::env::temp_dir().join(format!("gzrs-cli-test-{}-digest-wasm", std::process::id()));
+    let failed = Command::new(gzrs_tests::gzrs())
+        .args(["build", "--mode", "wasm", "--no-install", "--out"])
+        .arg(&out)
+        .arg(gzrs_tests::repo_root().join("examples/digest"))
+        .env("CC_wasm32_wasip1", "/nonexistent/clang")
+        .output()
+        .expect("gzrs runs");
+    let log = stderr(&failed);
+    assert!(!failed.status.success(), "{log}");
+    assert!(
+        log.contains("hint: the crate `ring` (through digest → ring) failed to compile for wasm32-wasip1"),
+        "{log}"
+    );
+    assert!(log.contains("C compiler") && log.contains("--mode native"), "{log}");
+    assert!(!log.contains("getrandom"), "{log}");
+    let _ = fs::remove_dir_all(&out);
+}

@@ -292,9 +292,16 @@ fn check_bundle(adapter: Adapter) {
 
     assert_eq!(query["statusCode"], 200, "{}", context("query", query));
     let pairs: Value = serde_json::from_slice(&body_bytes(query)).unwrap_or(Value::Null);
+    // The service sees the pairs in the order the event carries them: the URL's order on
+    // genezio-cloud; on aws, `queryStringParameters` is built here as a serde_json `Map`, which
+    // keeps its keys sorted.
+    let expected = match adapter {
+        Adapter::Aws => json!([["city", "København"], ["q", "a b&c"]]),
+        Adapter::Genezio => json!([["q", "a b&c"], ["city", "København"]]),
+    };
     assert_eq!(
         pairs,
-        json!([["q", "a b&c"], ["city", "København"]]),
+        expected,
         "{}",
         context("query", query)
     );
