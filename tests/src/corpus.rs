@@ -190,8 +190,9 @@ const TRANSPORT_HEADERS: [&str; 4] = ["content-length", "transfer-encoding", "co
 
 /// How `got` differs from `expected`, one line per difference (empty when it does not).
 ///
-/// Every header the service set must arrive with the same values, in the same number of
-/// fields (two `set-cookie` stay two); headers added on the way are allowed.
+/// Every header the service set must arrive with the same values (several fields of one name
+/// may arrive joined by commas, which HTTP defines as the same; two `set-cookie` stay two);
+/// headers added on the way are allowed.
 pub fn compare(case: &str, expected: &Answer, got: &Answer) -> Vec<String> {
     let mut problems = Vec::new();
     if expected.status != got.status {
@@ -204,8 +205,8 @@ pub fn compare(case: &str, expected: &Answer, got: &Answer) -> Vec<String> {
         if TRANSPORT_HEADERS.contains(&name.as_str()) {
             continue;
         }
-        let want: Vec<_> = expected.headers.get_all(name).iter().collect();
-        let have: Vec<_> = got.headers.get_all(name).iter().collect();
+        let want = field_values(&expected.headers, name);
+        let have = field_values(&got.headers, name);
         if want != have {
             problems.push(format!(
                 "[{case}] header `{name}`: expected {want:?}, got {have:?}"
@@ -234,6 +235,21 @@ pub fn compare(case: &str, expected: &Answer, got: &Answer) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// A header's values as HTTP defines their meaning: several fields of one name are the same as
+/// one field with the values joined by commas (RFC 9110, 5.3), which is what API Gateway and
+/// gzrs deliver; except `set-cookie`, whose fields must stay apart.
+fn field_values(headers: &HeaderMap, name: &axum::http::HeaderName) -> Vec<String> {
+    let fields = headers
+        .get_all(name)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if name == axum::http::header::SET_COOKIE {
+        fields.collect()
+    } else {
+        vec![fields.collect::<Vec<_>>().join(", ")]
+    }
 }
 
 /// The start of a body, readable in a failure message.
