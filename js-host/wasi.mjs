@@ -6,6 +6,8 @@
 // gzrs does not want to hand out. Everything not listed here answers ENOSYS, so a service that
 // reaches for files or sockets gets an error, not a crash.
 
+import { openSync, readSync } from "node:fs";
+
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
 const ERRNO_INVAL = 28;
@@ -33,9 +35,12 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
   let memory;
   const view = () => new DataView(memory.buffer);
   const bytes = () => new Uint8Array(memory.buffer);
-  const environ = Object.entries(env)
-    .filter(([, value]) => typeof value === "string")
-    .map(([name, value]) => Buffer.from(`${name}=${value}\0`));
+  // Read when std first asks (most services never do), as a process's environment is: once.
+  let environ;
+  const entries = () =>
+    (environ ??= Object.entries(env)
+      .filter(([, value]) => typeof value === "string")
+      .map(([name, value]) => Buffer.from(`${name}=${value}\0`)));
   const lines = { 1: new LineWriter(console.log), 2: new LineWriter(console.error) };
 
   const calls = {
@@ -48,14 +53,14 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
       return ERRNO_SUCCESS;
     },
     environ_sizes_get(count, bufSize) {
-      view().setUint32(count, environ.length, true);
-      view().setUint32(bufSize, environ.reduce((n, entry) => n + entry.length, 0), true);
+      view().setUint32(count, entries().length, true);
+      view().setUint32(bufSize, entries().reduce((n, entry) => n + entry.length, 0), true);
       return ERRNO_SUCCESS;
     },
     environ_get(pointers, buffer) {
       const v = view();
       const mem = bytes();
-      for (const [i, entry] of environ.entries()) {
+      for (const [i, entry] of entries().entries()) {
         v.setUint32(pointers + 4 * i, buffer, true);
         mem.set(entry, buffer);
         buffer += entry.length;
@@ -112,11 +117,7 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
       return ERRNO_BADF;
     },
     random_get(buffer, len) {
-      // globalThis.crypto loads on first use, so services without randomness never pay for it.
-      const mem = bytes();
-      for (let done = 0; done < len; done += 65536) {
-        globalThis.crypto.getRandomValues(mem.subarray(buffer + done, buffer + Math.min(len, done + 65536)));
-      }
+      secureRandom(bytes().subarray(buffer, buffer + len));
       return ERRNO_SUCCESS;
     },
     sched_yield() {
@@ -176,6 +177,33 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+// The kernel's CSPRNG, read through a small pool (each byte handed out once). Not webcrypto:
+// loading it costs a cold start about 2 ms, and std asks for random bytes while the service is
+// being built (every HashMap's keys). webcrypto remains the fallback without /dev/urandom.
+const POOL_SIZE = 4096;
+let urandom;
+
+function secureRandom(target) {
+  try {
+    urandom ??= { fd: openSync("/dev/urandom", "r"), pool: Buffer.alloc(POOL_SIZE), used: POOL_SIZE };
+    if (target.length > POOL_SIZE / 2) {
+      for (let done = 0; done < target.length; ) done += readSync(urandom.fd, target, done, target.length - done);
+      return;
+    }
+    if (urandom.used + target.length > POOL_SIZE) {
+      for (let done = 0; done < POOL_SIZE; ) done += readSync(urandom.fd, urandom.pool, done, POOL_SIZE - done);
+      urandom.used = 0;
+    }
+    target.set(urandom.pool.subarray(urandom.used, urandom.used + target.length));
+    urandom.pool.fill(0, urandom.used, urandom.used + target.length);
+    urandom.used += target.length;
+  } catch {
+    for (let done = 0; done < target.length; done += 65536) {
+      globalThis.crypto.getRandomValues(target.subarray(done, Math.min(target.length, done + 65536)));
+    }
+  }
+}
 
 function clockNs(id) {
   // 0 is the wall clock; the monotonic and CPU-time clocks all read the high-resolution timer.

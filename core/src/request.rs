@@ -224,7 +224,12 @@ impl<'de> Visitor<'de> for ValuesVisitor {
         Ok(Values(vec![v.to_string()]))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Values, E> {
-        Ok(Values(vec![v.to_string()]))
+        // serde_json's own float writer (already in every module), not core's formatting, which
+        // would add about 11 KB to a wasm module for values Genezio sends as strings anyway.
+        // JSON has no NaN or infinity, so `from_f64` always gives a number here.
+        Ok(Values(vec![serde_json::Number::from_f64(v)
+            .map(|n| n.to_string())
+            .unwrap_or_default()]))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Values, E> {
         Ok(Values(Vec::new()))
@@ -292,6 +297,22 @@ mod tests {
         assert_eq!(req.uri().query(), Some("q=a%20b%26c&x=1&x=2"));
         assert_eq!(req.headers()["x-a"], "1");
         assert_eq!(body_of(req).await, vec![0, 1, 255]);
+    }
+
+    #[test]
+    fn numbers_and_booleans_in_headers_and_query_read_as_their_text() {
+        let req = parse(json!({
+            "http": {"method": "GET", "path": "/Hello/api/"},
+            "headers": {"x-float": 1.5, "x-int": 7, "x-bool": true},
+            "queryStringParameters": {"f": 0.25, "big": 1e21},
+        }))
+        .unwrap();
+        assert_eq!(req.headers()["x-float"], "1.5");
+        assert_eq!(req.headers()["x-int"], "7");
+        assert_eq!(req.headers()["x-bool"], "true");
+        // As JavaScript writes them (`String(1e21)` is "1e+21"); this test's `json!` object keeps
+        // its keys sorted.
+        assert_eq!(req.uri().query(), Some("big=1e%2B21&f=0.25"));
     }
 
     #[test]
