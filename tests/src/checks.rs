@@ -3,11 +3,10 @@
 
 use std::thread;
 
-use axum::Router;
 use serde_json::Value;
 use ureq::Agent;
 
-use crate::{answer_in_process, compare, fixture_corpus, http_agent, Answer, Case};
+use crate::{compare, fixture_corpus, http_agent, standalone, Answer, Case};
 
 /// Something that answers the service's requests over HTTP: `genezio local`, the emulator.
 pub trait Server: Sync {
@@ -69,17 +68,17 @@ pub fn check_parity(
         .collect()
 }
 
-/// Sends each case in turn and compares it with the in-process answer.
-pub fn check_cases(server: &impl Server, app: fn() -> Router, cases: &[Case]) -> Vec<String> {
+/// Sends each case in turn and compares it with the answer of the service at `crate_dir`
+/// built standalone (outside this workspace, its own features) to the request as delivered.
+pub fn check_cases(server: &impl Server, crate_dir: &str, cases: &[Case]) -> Vec<String> {
+    let delivered: Vec<Case> = cases.iter().map(|case| server.as_delivered(case)).collect();
+    let expected = standalone::answers(crate_dir, &delivered);
     let agent = http_agent();
     cases
         .iter()
-        .flat_map(|case| match server.send(&agent, case) {
-            Ok(got) => compare(
-                &case.name,
-                &answer_in_process(app(), &server.as_delivered(case)),
-                &got,
-            ),
+        .zip(&expected)
+        .flat_map(|(case, want)| match server.send(&agent, case) {
+            Ok(got) => compare(&case.name, want, &got),
             Err(error) => vec![error],
         })
         .collect()
@@ -93,12 +92,10 @@ pub fn check_concurrently(server: &impl Server) -> Vec<String> {
     cases.extend(
         (10..26).map(|n| Case::get(format!("concurrent yield {n}"), format!("/yield/{n}"))),
     );
+    let delivered: Vec<Case> = cases.iter().map(|case| server.as_delivered(case)).collect();
     let expected: Vec<(Case, Answer)> = cases
         .into_iter()
-        .map(|case| {
-            let answer = answer_in_process(fixture_app::app(), &server.as_delivered(&case));
-            (case, answer)
-        })
+        .zip(standalone::answers(standalone::FIXTURE, &delivered))
         .collect();
     let agent = http_agent();
     thread::scope(|scope| {
@@ -238,7 +235,7 @@ fn check_served_after(server: &impl Server, agent: &Agent, what: &str) -> Vec<St
     match server.send(agent, &root) {
         Ok(got) => compare(
             &root.name,
-            &answer_in_process(fixture_app::app(), &root),
+            &standalone::answers(standalone::FIXTURE, std::slice::from_ref(&root))[0],
             &got,
         ),
         Err(error) => vec![error],

@@ -155,6 +155,15 @@ impl Drop for Standalone {
     }
 }
 
+/// The standalone build's answers to `cases`, in order: the reference for every transport.
+pub fn answers(crate_dir: &str, cases: &[Case]) -> Vec<Answer> {
+    let mut service = Standalone::start(crate_dir, "app");
+    cases.iter().map(|case| service.answer(case)).collect()
+}
+
+/// The fixture service, as every check that needs its answers names it.
+pub const FIXTURE: &str = "tests/fixture-app";
+
 /// Builds the harness crate for the service and returns its executable.
 fn build(crate_dir: &str, function: &str) -> PathBuf {
     static BUILDING: Mutex<()> = Mutex::new(());

@@ -243,7 +243,7 @@ fn serve_hello_locally(mode: &str, node_runtime: &str) -> Vec<String> {
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    let problems = check_cases(&server, hello::app, &gzrs_tests::hello_corpus());
+    let problems = check_cases(&server, "examples/hello", &gzrs_tests::hello_corpus());
     let output = fs::read_to_string(&log).unwrap_or_default();
     let mut problems: Vec<String> = problems
         .into_iter()

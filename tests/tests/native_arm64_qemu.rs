@@ -59,7 +59,7 @@ fn the_arm64_executable_answers_the_corpus_and_bad_events_under_qemu() {
         command.arg(&binary);
         command
     });
-    let mut problems = check_cases(&lambda, fixture_app::app, &fixture_corpus());
+    let mut problems = check_cases(&lambda, "tests/fixture-app", &fixture_corpus());
     problems.extend(check_panic_recovery(&lambda));
 
     let genezio_json = json!({"Content-Type": "application/json", "X-Powered-By": "genezio"});
@@ -168,6 +168,6 @@ fn a_service_with_c_code_cross_builds_for_arm64_and_answers() {
         Case::new("sha256 of binary", axum::http::Method::POST, "/sha256")
             .body("application/octet-stream", (0..=255u8).collect::<Vec<_>>()),
     ];
-    let problems = check_cases(&lambda, digest::app, &cases);
+    let problems = check_cases(&lambda, "examples/digest", &cases);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

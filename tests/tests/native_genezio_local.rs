@@ -25,7 +25,7 @@ fn fixture_sidecar_under_genezio_local_matches_in_process_and_wasm() {
         &["--mode", "native", "--arch", "x86_64"],
     );
     let local = GenezioLocal::start(&native, "Fixture", "api");
-    let mut problems = check_cases(&local, fixture_app::app, &corpus);
+    let mut problems = check_cases(&local, "tests/fixture-app", &corpus);
     problems.extend(check_parity(
         &corpus,
         &wasm_answers,

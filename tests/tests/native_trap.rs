@@ -53,7 +53,7 @@ fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() 
     };
 
     let lambda = ric(&native_bundle());
-    let mut problems = check_cases(&lambda, fixture_app::app, &corpus);
+    let mut problems = check_cases(&lambda, "tests/fixture-app", &corpus);
     problems.extend(check_parity(
         &corpus,
         &wasm_answers,

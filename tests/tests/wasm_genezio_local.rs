@@ -22,7 +22,7 @@ fn fixture_app_under_genezio_local() {
     let project = project("tests/fixture-app", "fixture-app");
     let local = GenezioLocal::start(&project, "Fixture", "api");
 
-    let mut problems = check_cases(&local, fixture_app::app, &fixture_corpus());
+    let mut problems = check_cases(&local, "tests/fixture-app", &fixture_corpus());
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
     problems.extend(local.check_panic_logged());
@@ -34,6 +34,6 @@ fn hello_example_under_genezio_local() {
     let project = project("examples/hello", "hello");
     let local = GenezioLocal::start(&project, "Hello", "api");
 
-    let problems = check_cases(&local, hello::app, &hello_corpus());
+    let problems = check_cases(&local, "examples/hello", &hello_corpus());
     local.assert_no_problems(&problems);
 }
