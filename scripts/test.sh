@@ -17,4 +17,4 @@ echo "==> node --test js-host/test/"
 GZRS_FIXTURE_PROJECT="$FIXTURE" node --test js-host/test/
 
 echo "==> cargo test --workspace"
-cargo test --workspace
+cargo test --workspace --no-fail-fast
