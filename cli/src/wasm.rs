@@ -102,6 +102,10 @@ impl Plan {
         if tokio.contains("time") {
             plan.adapter_features.push("tokio-time");
         }
+        // Tokio counts its tasks from 1.39 on; older ones keep a turn after every poll.
+        if graph.version_of("tokio").is_some_and(|v| v >= (1, 39)) && plan.adapter_features.contains(&"tokio") {
+            plan.adapter_features.push("tokio-task-count");
+        }
         if TOKIO_UNSTABLE_ON_WASM.iter().any(|f| tokio.contains(*f)) {
             // axum's default features (for `axum::serve`) and `tokio/full` are in most services
             // that never serve or spawn threads themselves; tokio only compiles them for wasm
@@ -128,6 +132,7 @@ impl Plan {
 struct Graph {
     root: String,
     names: HashMap<String, String>,
+    versions: HashMap<String, String>,
     nodes: HashMap<String, Node>,
 }
 
@@ -141,6 +146,7 @@ struct Metadata {
 struct MetadataPackage {
     id: String,
     name: String,
+    version: String,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +194,11 @@ impl Graph {
             serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
         let root = metadata.resolve.root.context("cargo metadata named no root package")?;
         // The service itself is the entry's one dependency; its graph is what matters.
+        let versions = metadata
+            .packages
+            .iter()
+            .map(|p| (p.id.clone(), p.version.clone()))
+            .collect::<HashMap<_, _>>();
         let names = metadata
             .packages
             .into_iter()
@@ -199,7 +210,12 @@ impl Graph {
             .into_iter()
             .map(|n| (n.id.clone(), n))
             .collect();
-        Ok(Graph { root, names, nodes })
+        Ok(Graph {
+            root,
+            names,
+            versions,
+            nodes,
+        })
     }
 
     /// The service's package id: the entry's dependency that is not a gzrs crate.
@@ -231,6 +247,13 @@ impl Graph {
     fn features_of(&self, name: &str) -> Option<BTreeSet<&str>> {
         let node = self.nodes.values().find(|n| self.names[&n.id] == name)?;
         Some(node.features.iter().map(String::as_str).collect())
+    }
+
+    /// The resolved (major, minor) version of package `name`, if the graph has it.
+    fn version_of(&self, name: &str) -> Option<(u64, u64)> {
+        let id = self.names.iter().find(|(_, n)| *n == name)?.0;
+        let mut parts = self.versions[id].split('.').map(|p| p.parse::<u64>().ok());
+        Some((parts.next()??, parts.next()??))
     }
 
     /// How the service reaches package `name`: `service → axum → tokio`, shortest first.

@@ -129,7 +129,7 @@ fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
         Err(err) => Box::pin(std::future::ready(ResponseObject::from(err))),
     };
     let done = poll_task(task, future);
-    turns::after_poll();
+    turns::after_poll(done);
     done
 }
 
@@ -140,7 +140,7 @@ fn poll(task: u32) -> bool {
         return true;
     };
     let done = poll_task(task, future);
-    turns::after_poll();
+    turns::after_poll(done);
     done
 }
 

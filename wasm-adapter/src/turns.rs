@@ -98,7 +98,16 @@ mod runtime {
         true
     }
 
-    pub fn after_poll() {
+    /// After a request was polled: a turn, unless the request is done and tokio has no task of
+    /// its own (nothing spawned), in which case nothing can be runnable or newly timed. Skipping
+    /// it saves about 2 µs of a small request. Counting tasks needs tokio 1.39 (`gzrs build`
+    /// turns `tokio-task-count` on when the service's tokio is that new).
+    pub fn after_poll(done: bool) {
+        #[cfg(feature = "tokio-task-count")]
+        if done && with_runtime(|rt| rt.metrics().num_alive_tasks()) == 0 {
+            return;
+        }
+        let _ = done;
         turn();
     }
 }
@@ -112,7 +121,7 @@ mod runtime {
     pub fn interrupt() -> bool {
         false
     }
-    pub fn after_poll() {}
+    pub fn after_poll(_done: bool) {}
 }
 
 pub(crate) use runtime::{after_poll, in_context, interrupt, turn};
