@@ -77,7 +77,14 @@ struct Plan {
 }
 
 /// Tokio's features that tokio itself refuses on wasm unless built with `--cfg tokio_unstable`.
-const TOKIO_UNSTABLE_ON_WASM: [&str; 6] = ["fs", "io-std", "net", "process", "rt-multi-thread", "signal"];
+const TOKIO_UNSTABLE_ON_WASM: [&str; 6] = [
+    "fs",
+    "io-std",
+    "net",
+    "process",
+    "rt-multi-thread",
+    "signal",
+];
 /// Of those, what fails when used on one thread with no files, processes or signals.
 const TOKIO_FAILS_WHEN_USED: [(&str, &str); 4] = [
     ("fs", "tokio::fs needs a thread pool and files"),
@@ -103,7 +110,9 @@ impl Plan {
             plan.adapter_features.push("tokio-time");
         }
         // Tokio counts its tasks from 1.39 on; older ones keep a turn after every poll.
-        if graph.version_of("tokio").is_some_and(|v| v >= (1, 39)) && plan.adapter_features.contains(&"tokio") {
+        if graph.version_of("tokio").is_some_and(|v| v >= (1, 39))
+            && plan.adapter_features.contains(&"tokio")
+        {
             plan.adapter_features.push("tokio-task-count");
         }
         if TOKIO_UNSTABLE_ON_WASM.iter().any(|f| tokio.contains(*f)) {
@@ -179,7 +188,13 @@ struct DepKind {
 impl Graph {
     fn resolve(entry: &Path) -> Result<Graph> {
         let output = Command::new(cargo())
-            .args(["metadata", "--format-version", "1", "--filter-platform", TARGET])
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--filter-platform",
+                TARGET,
+            ])
             .arg("--manifest-path")
             .arg(entry.join("Cargo.toml"))
             .output()
@@ -192,7 +207,10 @@ impl Graph {
         }
         let metadata: Metadata =
             serde_json::from_slice(&output.stdout).context("unexpected `cargo metadata` output")?;
-        let root = metadata.resolve.root.context("cargo metadata named no root package")?;
+        let root = metadata
+            .resolve
+            .root
+            .context("cargo metadata named no root package")?;
         // The service itself is the entry's one dependency; its graph is what matters.
         let versions = metadata
             .packages
@@ -444,7 +462,10 @@ mod tests {
     fn hints_name_the_crate_that_failed() {
         let log = "   Compiling ring v0.17.8\nerror: failed to run custom build command for `ring v0.17.8`\n  error occurred in cc-rs: failed to find tool \"clang\"\n";
         let hint = compile_hint(log, &|name| Some(format!("service → {name}")));
-        assert!(hint.contains("the crate `ring` (through service → ring) failed"), "{hint}");
+        assert!(
+            hint.contains("the crate `ring` (through service → ring) failed"),
+            "{hint}"
+        );
         assert!(hint.contains("C compiler"), "{hint}");
         assert!(hint.contains("--mode native"), "{hint}");
         assert!(!hint.contains("getrandom"), "{hint}");

@@ -326,9 +326,13 @@ mod tests {
         let query = req.uri().query().unwrap();
         assert_eq!(query, "v=two%20words%2Bplus%26amp%3Deq%2F%C3%A9~");
         let raw = query.strip_prefix("v=").unwrap();
-        let percent = percent_encoding::percent_decode_str(raw).decode_utf8().unwrap();
+        let percent = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .unwrap();
         assert_eq!(percent, value);
-        let form: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let form: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         assert_eq!(form, vec![("v".to_owned(), value.to_owned())]);
     }
 

@@ -87,12 +87,15 @@ mod imp {
             .map_err(|reason| FetchError::new(&url, reason))?;
         // The reply: the head's length (u32, little-endian), the head as JSON
         // (`{"status", "headers": [[name, value], ...]}`), then the body.
-        let invalid = |why: &str| FetchError::new(&url, format!("invalid reply from the host: {why}"));
+        let invalid =
+            |why: &str| FetchError::new(&url, format!("invalid reply from the host: {why}"));
         let head_len = reply
             .get(..4)
             .map(|n| u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as usize)
             .ok_or_else(|| invalid("too short"))?;
-        let head_bytes = reply.get(4..4 + head_len).ok_or_else(|| invalid("truncated"))?;
+        let head_bytes = reply
+            .get(4..4 + head_len)
+            .ok_or_else(|| invalid("truncated"))?;
         #[derive(serde::Deserialize)]
         struct Head {
             status: u16,

@@ -175,9 +175,7 @@ fn build(crate_dir: &str, function: &str) -> PathBuf {
         .to_string_lossy()
         .into_owned();
     let package = cargo_package_name(&service);
-    let harness = repo_root()
-        .join("target/gzrs-tests/standalone")
-        .join(&name);
+    let harness = repo_root().join("target/gzrs-tests/standalone").join(&name);
     std::fs::create_dir_all(harness.join("src")).expect("create the harness crate");
     let manifest = format!(
         r#"[package]

@@ -315,7 +315,8 @@ fn native_builds_name_their_cpu_and_say_what_a_c_dependency_needs() {
 /// service depends on it and what to do; and no hint about something else (getrandom) appears.
 #[test]
 fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
-    let out = std::env::temp_dir().join(format!("gzrs-cli-test-{}-digest-wasm", std::process::id()));
+    let out =
+        std::env::temp_dir().join(format!("gzrs-cli-test-{}-digest-wasm", std::process::id()));
     let failed = Command::new(gzrs_tests::gzrs())
         .args(["build", "--mode", "wasm", "--no-install", "--out"])
         .arg(&out)
@@ -326,10 +327,15 @@ fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
     let log = stderr(&failed);
     assert!(!failed.status.success(), "{log}");
     assert!(
-        log.contains("hint: the crate `ring` (through digest → ring) failed to compile for wasm32-wasip1"),
+        log.contains(
+            "hint: the crate `ring` (through digest → ring) failed to compile for wasm32-wasip1"
+        ),
         "{log}"
     );
-    assert!(log.contains("C compiler") && log.contains("--mode native"), "{log}");
+    assert!(
+        log.contains("C compiler") && log.contains("--mode native"),
+        "{log}"
+    );
     assert!(!log.contains("getrandom"), "{log}");
     let _ = fs::remove_dir_all(&out);
 }

@@ -32,7 +32,8 @@ fn todos_scenario(send: &mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)>
     run(Case::get("list, gzip and CORS", "/todos")
         .header("accept-encoding", "gzip")
         .header("origin", "https://app.example"));
-    let created = run(Case::new("create", Method::POST, "/todos").body("application/json", r#"{"text":"buy milk"}"#));
+    let created = run(Case::new("create", Method::POST, "/todos")
+        .body("application/json", r#"{"text":"buy milk"}"#));
     let id = serde_json::from_slice::<serde_json::Value>(&created.body)
         .ok()
         .and_then(|todo| todo["id"].as_str().map(str::to_owned))
@@ -44,7 +45,11 @@ fn todos_scenario(send: &mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)>
     run(Case::new("invalid body", Method::POST, "/todos").body("application/json", r#"{"txt":1}"#));
     run(Case::get("tower timeout", "/slow"));
     run(Case::new("delete", Method::DELETE, format!("/todos/{id}")));
-    run(Case::new("delete again", Method::DELETE, format!("/todos/{id}")));
+    run(Case::new(
+        "delete again",
+        Method::DELETE,
+        format!("/todos/{id}"),
+    ));
     run(Case::get("unknown route", "/nope"));
     answers
 }
@@ -72,14 +77,20 @@ fn clocks_scenario(send: &mut dyn FnMut(Case) -> Answer) -> Vec<(String, Answer)
 
 /// What differs by nature between two runs, replaced by what it is.
 fn normalized(answer: &Answer) -> Answer {
-    let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    let uuid =
+        Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
+            .unwrap();
     let time = Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)").unwrap();
     let number = Regex::new(r#""(unix_ms|a|b)":\d+"#).unwrap();
     let text = |bytes: &[u8]| -> Option<String> {
         let text = std::str::from_utf8(bytes).ok()?;
         let text = uuid.replace_all(text, "<uuid-v$1>");
         let text = time.replace_all(&text, "<time>");
-        Some(number.replace_all(&text, "\"$1\":\"<number>\"").into_owned())
+        Some(
+            number
+                .replace_all(&text, "\"$1\":\"<number>\"")
+                .into_owned(),
+        )
     };
     let mut answer = answer.clone();
     if let Some(body) = text(&answer.body) {
@@ -101,7 +112,8 @@ fn check_service(
     log_lines: &[&str],
     also: fn(&[(String, Answer)]) -> Vec<String>,
 ) {
-    let mut reference = Standalone::start_with_env(crate_dir, "app", &[("GZRS_USER_VALUE", ENV_VALUE)]);
+    let mut reference =
+        Standalone::start_with_env(crate_dir, "app", &[("GZRS_USER_VALUE", ENV_VALUE)]);
     let expected = scenario(&mut |case| reference.answer(&case));
     let mut problems = also(&expected)
         .into_iter()
@@ -110,7 +122,8 @@ fn check_service(
     for (mode, options) in modes {
         let name = format!("{}-{mode}", class.to_lowercase());
         let project = project(crate_dir, &name, options);
-        let local = GenezioLocal::start_with_env(&project, class, "api", &[("GZRS_USER_VALUE", ENV_VALUE)]);
+        let local =
+            GenezioLocal::start_with_env(&project, class, "api", &[("GZRS_USER_VALUE", ENV_VALUE)]);
         let agent = http_agent();
         let got = scenario(&mut |case| {
             local.send(&agent, &case).unwrap_or_else(|error| Answer {
@@ -134,7 +147,14 @@ fn check_service(
             problems.push(format!(
                 "--- {mode} mode ---\n{}\n--- genezio local output ---\n{}",
                 mode_problems.join("\n"),
-                log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+                log.lines()
+                    .rev()
+                    .take(40)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ));
         }
     }
@@ -159,8 +179,13 @@ fn axums_todos_example_runs_unchanged_in_both_modes() {
             let mut problems = Vec::new();
             let created = &answers[2].1;
             let id = String::from_utf8_lossy(&created.body);
-            if created.status != 201 || !Regex::new(r#""id":"[0-9a-f-]{14}4"#).unwrap().is_match(&id) {
-                problems.push(format!("create did not give a v4 uuid: {} {id}", created.status));
+            if created.status != 201
+                || !Regex::new(r#""id":"[0-9a-f-]{14}4"#).unwrap().is_match(&id)
+            {
+                problems.push(format!(
+                    "create did not give a v4 uuid: {} {id}",
+                    created.status
+                ));
             }
             let slow = &answers[7].1;
             if slow.status != 408 {
@@ -168,10 +193,9 @@ fn axums_todos_example_runs_unchanged_in_both_modes() {
             }
             // Every answer from inside the request-id layers carries the id the service made (the
             // 408 comes from HandleErrorLayer, outside them, in the service as written).
-            if let Some((name, _)) = answers
-                .iter()
-                .find(|(name, a)| *name != "tower timeout" && a.headers.get("x-request-id").is_none())
-            {
+            if let Some((name, _)) = answers.iter().find(|(name, a)| {
+                *name != "tower timeout" && a.headers.get("x-request-id").is_none()
+            }) {
                 problems.push(format!("[{name}] has no x-request-id"));
             }
             problems
@@ -186,14 +210,24 @@ fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
         "Clocks",
         clocks_scenario,
         BOTH_MODES,
-        &["clocks: starting at", "clocks: printed line 1", "clocks: to stderr 1"],
+        &[
+            "clocks: starting at",
+            "clocks: printed line 1",
+            "clocks: to stderr 1",
+        ],
         |answers| {
             let mut problems = Vec::new();
-            let now = serde_json::from_slice::<serde_json::Value>(&answers[0].1.body).unwrap_or_default();
-            let test_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+            let now =
+                serde_json::from_slice::<serde_json::Value>(&answers[0].1.body).unwrap_or_default();
+            let test_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64;
             match now["unix_ms"].as_u64() {
                 Some(ms) if ms.abs_diff(test_ms) < 10_000 => {}
-                other => problems.push(format!("/now's SystemTime is off: {other:?}, the test's clock {test_ms}")),
+                other => problems.push(format!(
+                    "/now's SystemTime is off: {other:?}, the test's clock {test_ms}"
+                )),
             }
             for key in ["chrono", "time"] {
                 let year = now[key].as_str().and_then(|t| t.get(..4)).unwrap_or("none");
@@ -203,7 +237,11 @@ fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
             }
             let env = &answers[2].1;
             if env.status != 200 || env.body != ENV_VALUE.as_bytes() {
-                problems.push(format!("std::env::var: {} {}", env.status, String::from_utf8_lossy(&env.body)));
+                problems.push(format!(
+                    "std::env::var: {} {}",
+                    env.status,
+                    String::from_utf8_lossy(&env.body)
+                ));
             }
             problems
         },

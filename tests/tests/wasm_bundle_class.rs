@@ -299,12 +299,7 @@ fn check_bundle(adapter: Adapter) {
         Adapter::Aws => json!([["city", "København"], ["q", "a b&c"]]),
         Adapter::Genezio => json!([["q", "a b&c"], ["city", "København"]]),
     };
-    assert_eq!(
-        pairs,
-        expected,
-        "{}",
-        context("query", query)
-    );
+    assert_eq!(pairs, expected, "{}", context("query", query));
 
     assert_eq!(
         binary["statusCode"],

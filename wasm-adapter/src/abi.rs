@@ -1,5 +1,6 @@
 //! The boundary with the JavaScript host: plain exports and imports over the instance's memory
-//! (wasm-bindgen compiles its runtime out on WASI, so it is not used). `js-host/wasm-host.mjs` is the other side.
+//! (wasm-bindgen compiles its runtime out on WASI, so it is not used). `js-host/wasm-host.mjs`
+//! is the other side.
 //!
 //! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request object's
 //! JSON, then the raw body. Its answer comes out through the host's `respond` import, called
@@ -37,7 +38,14 @@ pub(crate) fn wake(task: u32) {
 
 pub(crate) fn panicked(message: &str, detail: &str) {
     // SAFETY: the host reads both strings during the call and keeps no pointer.
-    unsafe { host_panicked(message.as_ptr(), message.len(), detail.as_ptr(), detail.len()) }
+    unsafe {
+        host_panicked(
+            message.as_ptr(),
+            message.len(),
+            detail.as_ptr(),
+            detail.len(),
+        )
+    }
 }
 
 pub(crate) fn respond(task: u32, head: &str, binary: Option<&[u8]>) {

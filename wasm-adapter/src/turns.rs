@@ -64,9 +64,8 @@ mod runtime {
             #[cfg(feature = "tokio-time")]
             rt.block_on(async {
                 // Made inside `block_on`: a timer needs the runtime's context to be created.
-                let mut probe_timer = pin!(tokio::time::sleep(std::time::Duration::from_secs(
-                    86_400
-                )));
+                let mut probe_timer =
+                    pin!(tokio::time::sleep(std::time::Duration::from_secs(86_400)));
                 std::future::poll_fn(|cx| {
                     if INTERRUPTED.replace(false) {
                         return Poll::Ready(());
