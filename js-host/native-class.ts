@@ -10,10 +10,8 @@ export class __CLASS__ {
 
   constructor() {
     // On a Lambda this call does not return: the executable takes over the Runtime API.
-    this.host = startNative(import.meta.url, "./gzrs/__BINARY__", {
-      sha256: "__SHA256__",
-      arch: "__ARCH__",
-    });
+    // The executables this build shipped, one per CPU; the host runs this machine's.
+    this.host = startNative(import.meta.url, __EXECUTABLES__);
   }
 
   @GenezioMethod({ type: "http" })

@@ -9,9 +9,11 @@ export interface NativeHost {
   readonly starts: number;
 }
 
-/** Starts the trap (on a Lambda, at import: never returns) or the sidecar. */
+/**
+ * Starts the trap (on a Lambda, at import: never returns) or the sidecar, with the executable
+ * for this CPU. Never throws: if none can start, every request answers 500 saying why.
+ */
 export function startNative(
   baseUrl: string,
-  binaryPath: string,
-  expected: { sha256: string; arch: string },
+  executables: { [arch: string]: { path: string; sha256: string } },
 ): NativeHost;

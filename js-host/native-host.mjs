@@ -31,34 +31,97 @@ setImmediate(() => {
 const NO_BODY = 0xffffffff;
 // ELF `e_machine` values, by gzrs's (and Genezio's) architecture names.
 const ELF_MACHINES = { 0xb7: "arm64", 0x3e: "x86_64" };
-const HOST_ARCH = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
+// The CPU whose executable runs here. GZRS_NATIVE_ARCH, with GZRS_NATIVE_LAUNCHER (a command
+// that runs a foreign executable, like `qemu-aarch64-static`), runs the other CPU's build under
+// an emulator: how gzrs tests its arm64 executables on x86_64. Unset on Genezio.
+const HOST_ARCH = process.env.GZRS_NATIVE_ARCH || ({ arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch);
+const LAUNCHER = process.env.GZRS_NATIVE_LAUNCHER || undefined;
+/** `[command, args]` that run `file` with `args`, through the launcher if there is one. */
+const command = (file, args) => (LAUNCHER ? [LAUNCHER, [file, ...args]] : [file, args]);
+// Written in by `gzrs build`.
+const GZRS_VERSION = "__GZRS_VERSION__";
 const hosts = new Map();
 
 /**
  * Where the class's requests go: the trap (never returns when it takes over) or a sidecar.
+ *
+ * Never throws. genezio-cloud constructs the class inside the first request, and a constructor
+ * that throws there surfaces as a TypeError in Genezio's handler; so an executable that cannot
+ * start (missing, corrupt, for another CPU) becomes a host whose every answer is a 500 saying
+ * what is wrong and what to do, on both providers.
  * @param baseUrl `import.meta.url` of the caller
- * @param binaryPath the executable's path relative to the caller
- * @param expected `{ sha256, arch }` as `gzrs build` recorded them
+ * @param executables `{ [arch]: { path, sha256 } }` as `gzrs build` recorded them: the path
+ *   relative to the caller, for each CPU the build shipped (`arm64`, `x86_64`)
  */
-export function startNative(baseUrl, binaryPath, expected) {
-  const key = `${baseUrl} ${binaryPath}`;
+export function startNative(baseUrl, executables) {
+  // Bundled, every class is in one module.mjs: the executables tell classes apart.
+  const key = `${baseUrl} ${JSON.stringify(executables)}`;
   let host = hosts.get(key);
   if (!host) {
-    const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
-    const binary = verifiedBinary(baseUrl, binaryPath, expected);
-    if (runtimeApi && importing) trap(binary);
-    host = new Sidecar(binary);
+    try {
+      const binary = verifiedBinary(baseUrl, executableFor(executables));
+      if (process.env.AWS_LAMBDA_RUNTIME_API && importing) {
+        logStart("trap");
+        trap(binary);
+      }
+      host = new Sidecar(binary);
+    } catch (error) {
+      console.error(error.message);
+      host = new Unavailable(error.message);
+    }
     hosts.set(key, host);
   }
   return host;
+}
+
+/** The one line an instance logs at start, so a deploy's logs say which path it took. */
+function logStart(path) {
+  console.log(`gzrs: native mode, ${path}, ${HOST_ARCH}, gzrs ${GZRS_VERSION}`);
+}
+
+/** This CPU's entry of the build's executables, or an Error that says how to get one. */
+function executableFor(executables) {
+  const expected = executables[HOST_ARCH];
+  if (expected) return { ...expected, arch: HOST_ARCH };
+  const shipped = Object.keys(executables);
+  throw new Error(
+    `gzrs: this project ships the native executable for ${shipped.join(" and ")} only, and this ` +
+      `machine is ${HOST_ARCH} (genezio-cloud runs x86_64, genezio-aws arm64). Rebuild with ` +
+      "`gzrs build --mode native` (without --arch it ships both) and redeploy.",
+  );
+}
+
+/** What answers when the executable cannot start: every request gets why, never a hang. */
+class Unavailable {
+  #message;
+
+  constructor(message) {
+    this.#message = message;
+  }
+
+  handle() {
+    return Promise.resolve(errorResponse(500, this.#message));
+  }
+
+  get inFlight() {
+    return 0;
+  }
+
+  get pid() {
+    return undefined;
+  }
+
+  get starts() {
+    return 0;
+  }
 }
 
 /**
  * The shipped executable's bytes, checked: its SHA-256 is the one recorded at build time, and it
  * is an executable for this CPU. Every failure is an Error that says what to do.
  */
-function verifiedBinary(baseUrl, binaryPath, expected) {
-  const { bytes, file } = locatePayload(baseUrl, binaryPath, "native executable");
+function verifiedBinary(baseUrl, expected) {
+  const { bytes, file } = locatePayload(baseUrl, expected.path, "native executable");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (sha256 !== expected.sha256) {
     throw new Error(
@@ -74,8 +137,8 @@ function verifiedBinary(baseUrl, binaryPath, expected) {
   if (machine !== HOST_ARCH) {
     throw new Error(
       `gzrs: the native executable ${file} is an executable for ${machine}, but this machine is ` +
-        `${HOST_ARCH}. Rebuild with \`gzrs build --mode native --arch ${HOST_ARCH}\` (genezio.yaml then ` +
-        `gets the same architecture) and redeploy.`,
+        `${HOST_ARCH}. Rebuild with \`gzrs build --mode native\` (without --arch it ships both CPUs) ` +
+        `and redeploy.`,
     );
   }
   return { bytes, file };
@@ -101,7 +164,7 @@ function privateCopy(binary) {
  */
 function trap(binary) {
   const { dir, file } = privateCopy(binary);
-  const run = spawnSync(file, [], { stdio: "inherit" });
+  const run = spawnSync(...command(file, []), { stdio: "inherit" });
   rmSync(dir, { recursive: true, force: true });
   if (run.error) {
     throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
@@ -185,7 +248,7 @@ class Sidecar {
       };
       server.on("error", (error) => fail(`gzrs: cannot open the sidecar socket ${socketPath}: ${error.message}`));
       server.listen(socketPath, () => {
-        child = spawn(file, ["--sidecar", socketPath], { stdio: ["ignore", "inherit", "inherit"] });
+        child = spawn(...command(file, ["--sidecar", socketPath]), { stdio: ["ignore", "inherit", "inherit"] });
         child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
         const exitedEarly = (code, signal) =>
           fail(`gzrs: the native executable ${file} stopped before serving (${signal ? `killed by ${signal}` : `exit status ${code}`})`);
@@ -193,6 +256,7 @@ class Sidecar {
         server.once("connection", (socket) => {
           server.close();
           child.off("exit", exitedEarly);
+          logStart("sidecar");
           this.#child = child;
           const connection = { socket };
           this.#attach(connection, child, cleanup);

@@ -15,6 +15,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Waits this long or longer are tokio's idle probe, not a timer anybody set. */
 const IDLE_PARK_MS = 3_600_000;
+// Written in by `gzrs build`.
+const GZRS_VERSION = "__GZRS_VERSION__";
+const HOST_ARCH = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
 
 export class WasmHost {
   /**
@@ -28,6 +31,8 @@ export class WasmHost {
     if (!host) {
       host = new WasmHost(new WebAssembly.Module(readPayload(baseUrl, wasmPath, "wasm module")));
       hosts.set(key, host);
+      // One line per instance, so a deploy's logs say how it runs.
+      console.log(`gzrs: wasm mode, in-process, ${HOST_ARCH}, gzrs ${GZRS_VERSION}`);
     }
     return host;
   }

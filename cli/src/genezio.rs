@@ -31,11 +31,19 @@ pub struct Payload {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
+/// One generated Genezio class: its name, how it runs the service, and what it ships.
+pub struct Class<'a> {
+    pub name: String,
+    pub mode: Mode,
+    pub payload: &'a Payload,
+}
+
+/// Writes the project: `genezio.yaml` and the backend folder with one generated class per
+/// entry of `classes` (two for an A/B deploy), their payloads in `<backend>/gzrs/`.
 pub fn write_project(
     krate: &UserCrate,
     out: &Path,
-    mode: Mode,
-    payload: &Payload,
+    classes: &[Class],
     args: &BuildArgs,
 ) -> Result<()> {
     let backend = out.join(BACKEND);
@@ -47,45 +55,14 @@ pub fn write_project(
     }
     fs::create_dir_all(&gzrs_dir)
         .with_context(|| format!("could not create {}", gzrs_dir.display()))?;
-    for (name, bytes) in &payload.files {
-        fs::write(gzrs_dir.join(name), bytes)?;
-    }
-
-    let config = &krate.config;
-    let class_file = format!("{}.ts", config.class);
     fs::write(gzrs_dir.join("host-common.mjs"), HOST_COMMON)?;
-    let class_source = match mode {
-        Mode::Wasm => {
-            fs::write(gzrs_dir.join("wasm-host.mjs"), WASM_HOST)?;
-            fs::write(gzrs_dir.join("wasi.mjs"), WASI)?;
-            fs::write(gzrs_dir.join("wasm-host.d.mts"), WASM_HOST_TYPES)?;
-            WASM_CLASS.to_string()
-        }
-        Mode::Native => {
-            fs::write(gzrs_dir.join("native-host.mjs"), NATIVE_HOST)?;
-            fs::write(gzrs_dir.join("native-host.d.mts"), NATIVE_HOST_TYPES)?;
-            let (name, binary) = &payload.files[0];
-            // Handy for running it by hand; the class never relies on it (zips may drop it).
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(gzrs_dir.join(name), fs::Permissions::from_mode(0o755))?;
-            NATIVE_CLASS
-                .replace("__BINARY__", name)
-                .replace("__SHA256__", &sha256_hex(binary))
-                .replace("__ARCH__", args.arch.unwrap_or_default().genezio_name())
-        }
-    };
-    let class_source = class_source
-        .replace("__CLASS__", &config.class)
-        .replace("__METHOD__", &config.method)
-        .replace("__CRATE__", &krate.name);
-    write_if_changed(&backend.join(&class_file), &class_source)?;
+    remove_stale_classes(&backend, classes)?;
+    for class in classes {
+        write_class(krate, &backend, class)?;
+    }
     write_if_changed(
         &out.join("genezio.yaml"),
-        &genezio_yaml(
-            krate,
-            &class_file,
-            args.arch.unwrap_or_default().genezio_name(),
-        ),
+        &genezio_yaml(krate, args.arch.unwrap_or_default().genezio_name()),
     )?;
     write_if_changed(&backend.join("package.json"), &package_json(krate))?;
     write_if_changed(&backend.join("tsconfig.json"), TSCONFIG)?;
@@ -96,7 +73,66 @@ pub fn write_project(
     Ok(())
 }
 
-pub fn genezio_yaml(krate: &UserCrate, class_file: &str, architecture: &str) -> String {
+/// A class file and what it runs, in the backend folder.
+fn write_class(krate: &UserCrate, backend: &Path, class: &Class) -> Result<()> {
+    let gzrs_dir = backend.join("gzrs");
+    for (name, bytes) in &class.payload.files {
+        fs::write(gzrs_dir.join(name), bytes)?;
+    }
+    let source = match class.mode {
+        Mode::Wasm => {
+            fs::write(gzrs_dir.join("wasm-host.mjs"), with_version(WASM_HOST))?;
+            fs::write(gzrs_dir.join("wasi.mjs"), WASI)?;
+            fs::write(gzrs_dir.join("wasm-host.d.mts"), WASM_HOST_TYPES)?;
+            WASM_CLASS.to_string()
+        }
+        Mode::Native => {
+            fs::write(gzrs_dir.join("native-host.mjs"), with_version(NATIVE_HOST))?;
+            fs::write(gzrs_dir.join("native-host.d.mts"), NATIVE_HOST_TYPES)?;
+            let mut executables = Vec::new();
+            for (name, binary) in &class.payload.files {
+                // Handy for running it by hand; the class never relies on it (zips may drop it).
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(gzrs_dir.join(name), fs::Permissions::from_mode(0o755))?;
+                let arch = name.strip_prefix("service-").unwrap_or(name);
+                executables.push(format!(
+                    "\n      {arch:?}: {{ path: \"./gzrs/{name}\", sha256: \"{}\" }},",
+                    sha256_hex(binary)
+                ));
+            }
+            NATIVE_CLASS.replace(
+                "__EXECUTABLES__",
+                &format!("{{{}\n    }}", executables.concat()),
+            )
+        }
+        Mode::Ab => unreachable!("an A/B project is written as one wasm and one native class"),
+    };
+    let source = source
+        .replace("__CLASS__", &class.name)
+        .replace("__METHOD__", &krate.config.method)
+        .replace("__CRATE__", &krate.name);
+    write_if_changed(&backend.join(format!("{}.ts", class.name)), &source)
+}
+
+/// Class files gzrs wrote before that this build does not write (a project built with
+/// `--mode ab` and then `--mode wasm`): Genezio would deploy them too.
+fn remove_stale_classes(backend: &Path, classes: &[Class]) -> Result<()> {
+    let Ok(entries) = fs::read_dir(backend) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+        let ours = fs::read_to_string(&path)
+            .is_ok_and(|text| text.starts_with("// Generated by gzrs: the Genezio class"));
+        if path.extension().is_some_and(|e| e == "ts") && ours && !classes.iter().any(|c| c.name == name) {
+            fs::remove_file(&path).with_context(|| format!("could not remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn genezio_yaml(krate: &UserCrate, architecture: &str) -> String {
     format!(
         r#"# Generated by gzrs from the Rust crate `{crate_name}`.
 name: {name}
@@ -109,8 +145,8 @@ backend:
     runtime: nodejs20.x
     architecture: {architecture}
     packageManager: npm
-# The class ({class_file}) declares itself with @GenezioDeploy and @GenezioMethod; listing it here
-# too makes Genezio warn about overlapping declarations.
+# The classes declare themselves with @GenezioDeploy and @GenezioMethod; listing them here too
+# makes Genezio warn about overlapping declarations.
 "#,
         crate_name = krate.name,
         name = krate.project_name(),
@@ -157,6 +193,11 @@ pub fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
         Ok((_, log)) => bail!("`npm install` failed in {}:\n{log}\n(use --no-install to skip it)", backend.display()),
         Err(_) => bail!("npm was not found: install Node.js 20 with npm (https://nodejs.org), or pass --no-install and run `npm install` in {} yourself", backend.display()),
     }
+}
+
+/// A host file with the version of gzrs that wrote it, for the line each instance logs.
+fn with_version(source: &str) -> String {
+    source.replace("__GZRS_VERSION__", env!("CARGO_PKG_VERSION"))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

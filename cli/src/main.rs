@@ -82,8 +82,10 @@ pub struct BuildArgs {
     /// How the service runs: `wasm` inside the Node class, or `native` as its own executable.
     #[arg(long, value_enum)]
     mode: Mode,
-    /// The Lambda's CPU, for `--mode native` (genezio.yaml gets the matching `architecture`)
-    /// [default: arm64, what genezio-aws runs; for `gzrs local`, this machine's]
+    /// Build the native executable for this CPU only [default: both arm64 and x86_64, and the
+    /// class runs the one for the CPU it finds itself on (genezio-cloud runs x86_64, genezio-aws
+    /// arm64); for `gzrs local`, this machine's]. genezio.yaml's `architecture` is arm64 unless
+    /// this says x86_64.
     #[arg(long, value_enum)]
     arch: Option<native::Arch>,
     /// Output directory [default: <target dir>/gzrs/<mode>].
@@ -104,9 +106,13 @@ pub struct BuildArgs {
 pub enum Mode {
     /// wasm32-wasip1 (std works: clocks, env, stdout), loaded by the generated class: one artifact for arm64 and x86_64.
     Wasm,
-    /// A static musl executable for `--arch`, started by the generated class: it takes over the
-    /// Lambda Runtime API on genezio-aws (the trap) and runs beside Node elsewhere (the sidecar).
+    /// A static musl executable for each CPU (or `--arch`), started by the generated class: it
+    /// takes over the Lambda Runtime API on genezio-aws (the trap) and runs beside Node elsewhere
+    /// (the sidecar).
     Native,
+    /// Both, as two classes of one project, `<Class>Wasm` and `<Class>Native`: one `genezio
+    /// deploy` puts them side by side, for `gzrs bench --url` to compare.
+    Ab,
 }
 
 impl Mode {
@@ -114,6 +120,7 @@ impl Mode {
         match self {
             Mode::Wasm => "wasm",
             Mode::Native => "native",
+            Mode::Ab => "ab",
         }
     }
 }
@@ -149,6 +156,9 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
             host.genezio_name()
         ),
         _ => args.build.arch = Some(host),
+    }
+    if args.build.mode == Mode::Ab {
+        anyhow::bail!("`gzrs local` runs one class as a Lambda would: use --mode wasm or --mode native (or `gzrs build --mode ab` then `genezio local` for both)");
     }
     let genezio = local::find_genezio()?;
     let krate = project::UserCrate::load(&args.build.path)?;
@@ -186,9 +196,36 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
         .out
         .clone()
         .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
+    let class = &krate.config.class;
     match args.mode {
-        Mode::Wasm => wasm::build(krate, &out, args)?,
-        Mode::Native => native::build(krate, &out, args)?,
+        Mode::Wasm | Mode::Native => {
+            let payload = match args.mode {
+                Mode::Wasm => wasm::build(krate, args)?,
+                _ => native::build(krate, args)?,
+            };
+            let classes = [genezio::Class {
+                name: class.clone(),
+                mode: args.mode,
+                payload: &payload,
+            }];
+            genezio::write_project(krate, &out, &classes, args)?;
+        }
+        Mode::Ab => {
+            let (wasm, native) = (wasm::build(krate, args)?, native::build(krate, args)?);
+            let classes = [
+                genezio::Class {
+                    name: format!("{class}Wasm"),
+                    mode: Mode::Wasm,
+                    payload: &wasm,
+                },
+                genezio::Class {
+                    name: format!("{class}Native"),
+                    mode: Mode::Native,
+                    payload: &native,
+                },
+            ];
+            genezio::write_project(krate, &out, &classes, args)?;
+        }
     }
     Ok(out)
 }

@@ -8,10 +8,10 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 
-use crate::genezio::{self, write_if_changed, Payload};
+use crate::genezio::{write_if_changed, Payload};
 use crate::progress::Step;
 use crate::project::{cargo, toml_string, UserCrate};
-use crate::{toolchain, BuildArgs, Mode};
+use crate::{toolchain, BuildArgs};
 
 /// The Lambda's CPU.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,25 +55,41 @@ pub fn binary_name(arch: Arch) -> String {
     format!("service-{}", arch.genezio_name())
 }
 
-pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
-    let arch = args.arch.unwrap_or_default();
-    let triple = arch.triple();
-    toolchain::ensure_target(triple)?;
+/// The CPUs a build ships executables for: the one `--arch` names, else both, so the same
+/// project runs wherever Genezio puts it (genezio-cloud, where new projects land, is x86_64;
+/// genezio-aws is arm64). The class runs the one for the CPU it finds itself on.
+pub fn shipped_archs(args: &BuildArgs) -> Vec<Arch> {
+    match args.arch {
+        Some(arch) => vec![arch],
+        None => vec![Arch::X86_64, Arch::Arm64],
+    }
+}
+
+/// Compiles the service to an executable for each CPU it ships: the payload of a native class.
+pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
+    let archs = shipped_archs(args);
+    if archs == [Arch::Arm64] {
+        crate::progress::warn(
+            "--arch arm64 ships no executable for genezio-cloud, which runs x86_64 and is where new Genezio projects land; there every request would answer 500 saying so. Leave out --arch to ship both.",
+        );
+    }
     let work = krate.target_dir.join("gzrs");
     let entry = write_entry_crate(krate, &work)?;
-
-    let step = Step::start(format!(
-        "Compiling {} for {triple} (cargo build --release)",
-        krate.name
-    ));
-    let binary = compile(&entry, &work.join("cargo"), arch, args.verbose)?;
-    step.done();
-
-    let bytes = fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
-    let payload = Payload {
-        files: vec![(binary_name(arch), bytes)],
-    };
-    genezio::write_project(krate, out, Mode::Native, &payload, args)
+    let mut files = Vec::new();
+    for arch in archs {
+        let triple = arch.triple();
+        toolchain::ensure_target(triple)?;
+        let step = Step::start(format!(
+            "Compiling {} for {triple} (cargo build --release)",
+            krate.name
+        ));
+        let binary = compile(&entry, &work.join("cargo"), arch, args.verbose)?;
+        step.done();
+        let bytes =
+            fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
+        files.push((binary_name(arch), bytes));
+    }
+    Ok(Payload { files })
 }
 
 /// The crate that turns the user's library into an executable: one `main` that calls

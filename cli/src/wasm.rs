@@ -15,16 +15,17 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::genezio::{self, write_if_changed, Payload};
+use crate::genezio::{write_if_changed, Payload};
 use crate::progress::Step;
 use crate::project::{cargo, toml_string, UserCrate};
-use crate::{toolchain, BuildArgs, Mode};
+use crate::{toolchain, BuildArgs};
 
 pub const TARGET: &str = "wasm32-wasip1";
 /// The module's file name in `<backend>/gzrs/`.
 pub const MODULE_FILE: &str = "service.wasm";
 
-pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
+/// Compiles the service to a wasm module: the payload of a wasm class.
+pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
     toolchain::ensure_target(TARGET)?;
     let work = krate.target_dir.join("gzrs");
     let entry = work.join("entry-wasm").join(&krate.name);
@@ -51,8 +52,9 @@ pub fn build(krate: &UserCrate, out: &Path, args: &BuildArgs) -> Result<()> {
     step.done();
 
     let module = fs::read(&wasm).with_context(|| format!("could not read {}", wasm.display()))?;
-    let files = vec![(MODULE_FILE.to_string(), module)];
-    genezio::write_project(krate, out, Mode::Wasm, &Payload { files }, args)
+    Ok(Payload {
+        files: vec![(MODULE_FILE.to_string(), module)],
+    })
 }
 
 /// Crates every request runs through, compiled for speed rather than size.

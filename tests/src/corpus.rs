@@ -162,6 +162,32 @@ pub fn with_joined_query(case: &Case) -> Case {
     }
 }
 
+/// `case` with each repeated query key once, at its first place, with its last value
+/// (`x=1&y=a&x=2` → `x=2&y=a`), as genezio-cloud's handler reads the query
+/// (`Object.fromEntries(url.searchParams)`); unchanged when no key repeats.
+pub fn with_last_query_value(case: &Case) -> Case {
+    let Some((path, query)) = case.target.split_once('?') else {
+        return case.clone();
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match pairs.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, last)) => *last = value.into_owned(),
+            None => pairs.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if pairs.len() == form_urlencoded::parse(query.as_bytes()).count() {
+        return case.clone();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    Case {
+        target: format!("{path}?{query}"),
+        ..case.clone()
+    }
+}
+
 /// Answers `case` with `app` in-process: the reference for every other transport.
 pub fn answer_in_process(app: Router, case: &Case) -> Answer {
     let request = case.request(&case.target).map(Body::from);
@@ -325,6 +351,14 @@ mod tests {
             shorter[0].contains("body length: expected 3, got 2"),
             "{shorter:?}"
         );
+    }
+
+    #[test]
+    fn repeated_query_keys_keep_their_last_value_as_genezio_cloud_reads_them() {
+        let last = with_last_query_value(&Case::get("q", "/query?x=1&y=a%20b&x=2"));
+        assert_eq!(last.target, "/query?x=2&y=a+b");
+        let single = Case::get("q", "/query?q=a%20b%26c");
+        assert_eq!(with_last_query_value(&single).target, single.target);
     }
 
     #[test]

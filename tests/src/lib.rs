@@ -5,6 +5,7 @@
 //! that kills its whole process group, so a failing test leaks nothing.
 
 pub mod checks;
+pub mod cloud;
 pub mod corpus;
 pub mod lambda;
 pub mod local;
@@ -206,4 +207,11 @@ fn signal_group(signal: &str, group: &str) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+}
+
+/// Whether `program` is on PATH.
+pub fn which(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+    })
 }

@@ -139,6 +139,28 @@ impl GenezioLocal {
     }
 }
 
+impl GenezioLocal {
+    /// Another class of the same project (`/<class>/<method>`), as a server of its own.
+    pub fn class(&self, class: &str, method: &str) -> ClassRoute {
+        let root = self.base.rsplitn(3, '/').nth(2).unwrap_or_default();
+        ClassRoute {
+            base: format!("{root}/{class}/{method}"),
+        }
+    }
+}
+
+/// One class of a project `genezio local` serves.
+#[derive(Debug)]
+pub struct ClassRoute {
+    base: String,
+}
+
+impl crate::checks::Server for ClassRoute {
+    fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String> {
+        send(agent, &format!("{}{}", self.base, case.target), case)
+    }
+}
+
 /// Sends `case` to `url`; any status is an answer, a transport failure an error.
 pub fn send(agent: &Agent, url: &str, case: &Case) -> Result<Answer, String> {
     let fail = |e: ureq::Error| format!("[{}] {} {}: {e}", case.name, case.method, case.target);

@@ -139,7 +139,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Every request to a bundle whose executable cannot start answers at once with an error that
-/// names the problem (Genezio's "Constructor call failure"), request after request.
+/// names the problem (a 500 from the class, whose constructor never throws), request after
+/// request.
 fn check_cannot_start(task: &Path, expected: &str) -> Vec<String> {
     let lambda = ric(task);
     let agent = http_agent();

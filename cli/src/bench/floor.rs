@@ -22,7 +22,7 @@ pub fn write(krate: &UserCrate, out: &Path, verbose: bool) -> Result<PathBuf> {
     write_if_changed(&backend.join(&class_file), &source)?;
     write_if_changed(
         &out.join("genezio.yaml"),
-        &genezio::genezio_yaml(krate, &class_file, "arm64"),
+        &genezio::genezio_yaml(krate, "arm64"),
     )?;
     write_if_changed(&backend.join("package.json"), &genezio::package_json(krate))?;
     write_if_changed(&backend.join("tsconfig.json"), genezio::TSCONFIG)?;

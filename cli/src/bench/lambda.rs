@@ -332,7 +332,7 @@ fn prepare(
             let project = crate::build_crate(krate, &build)?;
             let artifact = match mode {
                 Mode::Wasm => crate::wasm::MODULE_FILE.to_owned(),
-                Mode::Native => crate::native::binary_name(Arch::host()?),
+                Mode::Native | Mode::Ab => crate::native::binary_name(Arch::host()?),
             };
             let size = fs::metadata(project.join("server/gzrs").join(artifact))
                 .ok()
