@@ -69,14 +69,19 @@ pub fn run_genezio_local(genezio: &str, project: &Path, port: u16) -> Result<()>
 }
 
 /// Genezio's aws deploy bundle of `project`, unzipped into `work/task`: what Lambda would run.
+/// Genezio's deploy bundle of the project's class for `adapter` (`aws` for genezio-aws,
+/// `genezio` for genezio-cloud), unzipped: the task root.
 pub fn bundle(
     genezio: &str,
     project: &Path,
     class: &str,
+    adapter: &str,
     work: &Path,
     verbose: bool,
 ) -> Result<PathBuf> {
-    let step = Step::start("Bundling the class as Genezio deploys it (genezio bundleClass)");
+    let step = Step::start(format!(
+        "Bundling {class} as Genezio deploys it (genezio bundleClass --cloudAdapter {adapter})"
+    ));
     let _ = fs::remove_dir_all(work);
     fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
     let mut command = Command::new(genezio);
@@ -86,7 +91,7 @@ pub fn bundle(
             "--className",
             class,
             "--cloudAdapter",
-            "aws",
+            adapter,
             "--output",
         ])
         .arg(work.join("bundle"))

@@ -174,6 +174,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         &genezio,
         &out,
         &krate.config.class,
+        "aws",
         &work,
         args.build.verbose,
     )?;

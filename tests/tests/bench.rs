@@ -69,12 +69,14 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    for name in ["typescript", "wasm", "native"] {
+    for name in ["typescript", "wasm", "native", "genezio-aws model", "genezio-cloud model"] {
         assert!(stdout.contains(name), "the table names {name}:\n{stdout}");
     }
     assert!(stdout.contains("emulator round trip"), "{stdout}");
 
-    let report = read_json(&json);
+    let both = read_json(&json);
+    let report = &both["aws"];
+    assert_eq!(report["provider"], "aws");
     let routes: Vec<&str> = report["routes"]
         .as_array()
         .unwrap()
@@ -87,7 +89,7 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
         "hello has a small POST, so it is measured too"
     );
     for name in ["typescript", "wasm", "native", "native executable alone"] {
-        let c = contestant(&report, name);
+        let c = contestant(report, name);
         assert!(c["failed"].is_null(), "{name} failed: {}", c["failed"]);
         let figures = &c["figures"];
         assert_eq!(figures["init_ms"]["count"], 5, "{name}");
@@ -105,14 +107,14 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
     }
     for name in ["wasm", "native"] {
         assert!(
-            contestant(&report, name)["figures"]["artifact_bytes"]
+            contestant(report, name)["figures"]["artifact_bytes"]
                 .as_u64()
                 .unwrap()
                 > 10_000
         );
     }
     assert!(
-        contestant(&report, "native")["figures"]["peak_rss_bytes"]
+        contestant(report, "native")["figures"]["peak_rss_bytes"]
             .as_u64()
             .unwrap()
             > 0
@@ -124,6 +126,23 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
             > 0.0
     );
 
+    // The genezio-cloud model: the same contestants, each figure measured.
+    let cloud = &both["cloud"];
+    assert_eq!(cloud["provider"], "cloud");
+    for name in ["typescript", "wasm", "native"] {
+        let c = contestant(cloud, name);
+        assert!(c["failed"].is_null(), "{name} failed on genezio-cloud: {}", c["failed"]);
+        let figures = &c["figures"];
+        assert_eq!(figures["first_response_ms"]["count"], 5, "{name}");
+        for measure in ["init_ms", "first_response_ms", "sequential_ms", "concurrent_ms"] {
+            let p50 = figures[measure]["p50"].as_f64().unwrap_or(-1.0);
+            assert!(p50 > 0.0, "genezio-cloud {name} {measure} p50 = {p50}");
+        }
+        assert!(figures["throughput_rps"].as_f64().unwrap() > 0.0);
+        assert!(figures["peak_rss_bytes"].as_u64().unwrap() > 0);
+        assert_eq!(figures["errors"], 0, "{name}");
+    }
+
     let svg = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
@@ -132,6 +151,12 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
         assert!(
             texts.iter().any(|t| t.trim() == name),
             "the chart names {name}"
+        );
+    }
+    for model in ["genezio-aws model", "genezio-cloud model"] {
+        assert!(
+            texts.iter().any(|t| t.contains(model)),
+            "the chart shows the {model}"
         );
     }
 }
@@ -157,15 +182,27 @@ fn a_contestant_that_crashes_at_init_is_reported_and_the_others_still_run() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("FAILED native"), "{stdout}");
-    let report = read_json(&json);
-    let native = contestant(&report, "native");
+    let both = read_json(&json);
+    let report = &both["aws"];
+    let native = contestant(report, "native");
     let error = native["failed"].as_str().expect("native failed");
     assert!(
         error.contains("during init") && error.contains("crashed at init"),
         "{error}"
     );
     for name in ["typescript", "wasm"] {
-        let c = contestant(&report, name);
+        let c = contestant(report, name);
+        assert!(c["failed"].is_null(), "{name}: {}", c["failed"]);
+        assert!(c["figures"]["sequential_ms"]["p50"].as_f64().unwrap() > 0.0);
+    }
+    // The genezio-cloud model too: native's sidecar dies starting, with its panic reported.
+    let cloud = &both["cloud"];
+    let error = contestant(cloud, "native")["failed"]
+        .as_str()
+        .expect("native failed on genezio-cloud too");
+    assert!(error.contains("crashed at init"), "{error}");
+    for name in ["typescript", "wasm"] {
+        let c = contestant(cloud, name);
         assert!(c["failed"].is_null(), "{name}: {}", c["failed"]);
         assert!(c["figures"]["sequential_ms"]["p50"].as_f64().unwrap() > 0.0);
     }
@@ -221,9 +258,10 @@ fn remote_mode_ranks_servers_by_latency() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let report = read_json(&json);
+    let both = read_json(&json);
+    let report = &both["remote"];
     let p50 = |name: &str, measure: &str| {
-        contestant(&report, name)["figures"][measure]["p50"]
+        contestant(report, name)["figures"][measure]["p50"]
             .as_f64()
             .unwrap()
     };
@@ -235,7 +273,7 @@ fn remote_mode_ranks_servers_by_latency() {
         assert!(p50("slow", measure) >= 15.0, "{measure}: {stdout}");
     }
     let rps = |name: &str| {
-        contestant(&report, name)["figures"]["throughput_rps"]
+        contestant(report, name)["figures"]["throughput_rps"]
             .as_f64()
             .unwrap()
     };

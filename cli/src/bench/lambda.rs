@@ -290,6 +290,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
     Ok(Report {
         app: krate.name.clone(),
         kind: "local",
+        provider: Some("aws"),
         node_runtime: runtime_name,
         routes,
         cold_starts,
@@ -307,6 +308,26 @@ fn prepare(
     name: &str,
     krate: &UserCrate,
     genezio: &str,
+    work: &Path,
+    args: &BenchArgs,
+) -> Result<(PathBuf, Option<u64>)> {
+    let (project, artifact) = project_for(name, krate, work, args)?;
+    let task = local::bundle(
+        genezio,
+        &project,
+        &krate.config.class,
+        "aws",
+        &work.join(name).join("lambda"),
+        args.verbose,
+    )?;
+    Ok((task, artifact))
+}
+
+/// Builds one contestant's Genezio project (`typescript`, `wasm` or `native`, for this
+/// machine's CPU): the project and the artifact's size.
+pub(super) fn project_for(
+    name: &str,
+    krate: &UserCrate,
     work: &Path,
     args: &BenchArgs,
 ) -> Result<(PathBuf, Option<u64>)> {
@@ -340,14 +361,7 @@ fn prepare(
             (project, size)
         }
     };
-    let task = local::bundle(
-        genezio,
-        &project,
-        &krate.config.class,
-        &dir.join("lambda"),
-        args.verbose,
-    )?;
-    Ok((task, artifact))
+    Ok((project, artifact))
 }
 
 /// The Lambda event for `route` of the class's method.
@@ -495,7 +509,7 @@ impl Instance {
 }
 
 /// The peak resident set (VmHWM) of every process in the group, summed.
-fn peak_rss(group: i32) -> Option<u64> {
+pub(super) fn peak_rss(group: i32) -> Option<u64> {
     let mut total = 0;
     for entry in fs::read_dir("/proc").ok()?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -523,18 +537,18 @@ fn peak_rss(group: i32) -> Option<u64> {
     (total > 0).then_some(total)
 }
 
-fn ms(duration: Duration) -> f64 {
+pub(super) fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
 /// A progress bar on a terminal; phase lines elsewhere.
-struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     last: std::sync::Mutex<String>,
 }
 
 impl Progress {
-    fn new(total: u64) -> Progress {
+    pub(super) fn new(total: u64) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
@@ -549,7 +563,7 @@ impl Progress {
         }
     }
 
-    fn set(&self, phase: &str) {
+    pub(super) fn set(&self, phase: &str) {
         match &self.bar {
             Some(bar) => bar.set_message(phase.to_owned()),
             None => {
@@ -564,13 +578,13 @@ impl Progress {
         }
     }
 
-    fn tick(&self) {
+    pub(super) fn tick(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -7,6 +7,7 @@
 //!
 //! `--url NAME=URL` measures deployed endpoints instead (warm latency and throughput).
 
+mod cloud;
 mod floor;
 mod lambda;
 mod null_runtime;
@@ -56,12 +57,26 @@ pub struct BenchArgs {
     /// Draw the latency distributions of the contestants side by side as SVG.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
-    /// The Node runtime loop that runs the bundles.
+    /// Which Genezio provider to model: `aws` (genezio-aws: the aws bundle under a Node
+    /// runtime loop against the Runtime API emulator, the class built at init, native mode as
+    /// the trap), `cloud` (genezio-cloud, where new projects land: the genezio bundle's handler
+    /// in one Node process behind an HTTP front, the class built in the first request, native
+    /// mode as the sidecar), or both, one after the other.
+    #[arg(long, value_enum, default_value_t = Provider::Both)]
+    provider: Provider,
+    /// The Node runtime loop that runs the aws bundles.
     #[arg(long, value_enum, default_value_t = NodeRuntime::Auto)]
     node_runtime: NodeRuntime,
     /// Show the full output of cargo, npm and Genezio.
     #[arg(long, short)]
     verbose: bool,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Aws,
+    Cloud,
+    Both,
 }
 
 impl BenchArgs {
@@ -149,8 +164,12 @@ pub struct Contestant {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub app: String,
-    /// "local" (built and run against the emulator) or "remote".
+    /// "local" (built and run here) or "remote".
     pub kind: &'static str,
+    /// For a local run, the provider modelled: "aws" (the bundle under a Node runtime loop
+    /// against the Runtime API emulator) or "cloud" (genezio-cloud's handler in one Node process
+    /// behind an HTTP front, the class constructed in the first request).
+    pub provider: Option<&'static str>,
     pub node_runtime: Option<String>,
     pub routes: Vec<Route>,
     pub cold_starts: usize,
@@ -190,28 +209,39 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .iter()
         .map(|spec| Route::parse(spec))
         .collect::<Result<Vec<_>>>()?;
-    let report = if args.urls.is_empty() {
-        lambda::run(&args, routes)?
+    let reports = if !args.urls.is_empty() {
+        vec![remote::run(&args, routes)?]
     } else {
-        remote::run(&args, routes)?
+        let mut reports = Vec::new();
+        if matches!(args.provider, Provider::Aws | Provider::Both) {
+            reports.push(lambda::run(&args, routes.clone())?);
+        }
+        if matches!(args.provider, Provider::Cloud | Provider::Both) {
+            reports.push(cloud::run(&args, routes)?);
+        }
+        reports
     };
-    print!("{}", report::table(&report));
+    for report in &reports {
+        print!("{}", report::table(report));
+    }
     if let Some(path) = &args.json {
-        report::write_json(&report, path)?;
+        report::write_json(&reports, path)?;
         eprintln!("figures written to {}", path.display());
     }
     if let Some(path) = &args.svg {
-        report::write_svg(&report, path)?;
+        report::write_svg(&reports, path)?;
         eprintln!("chart written to {}", path.display());
     }
-    let failed: Vec<_> = report
-        .contestants
-        .iter()
-        .filter(|c| c.failed.is_some())
-        .map(|c| c.name.as_str())
-        .collect();
-    if failed.len() == report.contestants.len() {
-        bail!("every contestant failed ({})", failed.join(", "));
+    for report in &reports {
+        let failed: Vec<_> = report
+            .contestants
+            .iter()
+            .filter(|c| c.failed.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
+        if failed.len() == report.contestants.len() {
+            bail!("every contestant failed ({})", failed.join(", "));
+        }
     }
     Ok(())
 }

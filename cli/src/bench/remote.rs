@@ -12,14 +12,51 @@ use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
 const WARM_UP: usize = 10;
 const ROUNDS: usize = 5;
 
-struct Endpoint {
-    name: String,
-    url: String,
-    sequential: Vec<f64>,
-    concurrent: Vec<f64>,
-    concurrent_time: Duration,
-    errors: usize,
-    failed: Option<String>,
+/// An HTTP endpoint being measured: `url` is that of `/<class>/<method>`.
+pub(super) struct Endpoint {
+    pub name: String,
+    pub url: String,
+    pub sequential: Vec<f64>,
+    pub concurrent: Vec<f64>,
+    pub concurrent_time: Duration,
+    pub errors: usize,
+    pub failed: Option<String>,
+}
+
+impl Endpoint {
+    pub fn new(name: &str, url: &str) -> Endpoint {
+        Endpoint {
+            name: name.to_owned(),
+            url: url.trim_end_matches('/').to_owned(),
+            sequential: Vec::new(),
+            concurrent: Vec::new(),
+            concurrent_time: Duration::ZERO,
+            errors: 0,
+            failed: None,
+        }
+    }
+
+    /// Its warm figures, for the report.
+    pub fn figures(&self) -> Figures {
+        Figures {
+            sequential_ms: Summary::of(&self.sequential),
+            concurrent_ms: Summary::of(&self.concurrent),
+            throughput_rps: (!self.concurrent_time.is_zero())
+                .then(|| self.concurrent.len() as f64 / self.concurrent_time.as_secs_f64()),
+            errors: self.errors,
+            ..Figures::default()
+        }
+    }
+}
+
+/// An agent for measuring: any status is an answer, keep-alive for `concurrency` connections.
+pub(super) fn agent(concurrency: usize) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .max_idle_connections_per_host(concurrency.max(1))
+        .build()
+        .into()
 }
 
 pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
@@ -33,30 +70,57 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("--url {name}={url}: the URL must start with http:// or https://");
             }
-            Ok(Endpoint {
-                name: name.to_owned(),
-                url: url.trim_end_matches('/').to_owned(),
-                sequential: Vec::new(),
-                concurrent: Vec::new(),
-                concurrent_time: Duration::ZERO,
-                errors: 0,
-                failed: None,
-            })
+            Ok(Endpoint::new(name, url))
         })
         .collect::<Result<Vec<_>>>()?;
     if routes.is_empty() {
         routes.push(Route::parse("GET /")?);
     }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .max_idle_connections_per_host(args.concurrency.max(1))
-        .build()
-        .into();
+    let requests = args.warm_requests();
+    measure(&mut endpoints, &routes, requests, args.concurrency);
 
+    let floor = endpoints.first().map(|e| e.name.clone());
+    Ok(Report {
+        app: endpoints
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs "),
+        kind: "remote",
+        provider: None,
+        node_runtime: None,
+        routes,
+        cold_starts: 0,
+        requests,
+        concurrency: args.concurrency,
+        floor,
+        contestants: endpoints
+            .into_iter()
+            .map(|e| Contestant {
+                description: e.url.clone(),
+                figures: e.figures(),
+                name: e.name,
+                failed: e.failed,
+            })
+            .collect(),
+        overhead: None,
+        machine: Machine::this(),
+    })
+}
+
+/// Warms each endpoint up, then measures `requests` warm requests on each, one at a time and
+/// then `concurrency` in flight, in rounds with the endpoints taking turns. An endpoint that
+/// fails its warm-up is marked failed and skipped.
+pub(super) fn measure(
+    endpoints: &mut [Endpoint],
+    routes: &[Route],
+    requests: usize,
+    concurrency: usize,
+) {
+    let agent = agent(concurrency);
     eprintln!("warming up {} endpoints...", endpoints.len());
-    for endpoint in &mut endpoints {
-        for route in &routes {
+    for endpoint in endpoints.iter_mut() {
+        for route in routes {
             for _ in 0..WARM_UP {
                 if let Err(error) = call(&agent, &endpoint.url, route) {
                     endpoint.failed =
@@ -70,7 +134,6 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         }
     }
 
-    let requests = args.warm_requests();
     let per_round = requests.div_ceil(ROUNDS).max(1);
     eprintln!("warm requests, one at a time...");
     for _ in 0..ROUNDS {
@@ -86,13 +149,13 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             }
         }
     }
-    eprintln!("warm requests, {} in flight...", args.concurrency);
+    eprintln!("warm requests, {} in flight...", concurrency);
     for _ in 0..ROUNDS {
         for endpoint in endpoints.iter_mut().filter(|e| e.failed.is_none()) {
             let next = AtomicUsize::new(0);
             let started = Instant::now();
             let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..args.concurrency)
+                let workers: Vec<_> = (0..concurrency)
                     .map(|_| {
                         let (agent, next, routes, url) = (&agent, &next, &routes, &endpoint.url);
                         scope.spawn(move || {
@@ -125,43 +188,10 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         }
     }
 
-    let floor = endpoints.first().map(|e| e.name.clone());
-    Ok(Report {
-        app: endpoints
-            .iter()
-            .map(|e| e.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" vs "),
-        kind: "remote",
-        node_runtime: None,
-        routes,
-        cold_starts: 0,
-        requests,
-        concurrency: args.concurrency,
-        floor,
-        contestants: endpoints
-            .into_iter()
-            .map(|e| Contestant {
-                description: e.url.clone(),
-                name: e.name,
-                failed: e.failed,
-                figures: Figures {
-                    sequential_ms: Summary::of(&e.sequential),
-                    concurrent_ms: Summary::of(&e.concurrent),
-                    throughput_rps: (!e.concurrent_time.is_zero())
-                        .then(|| e.concurrent.len() as f64 / e.concurrent_time.as_secs_f64()),
-                    errors: e.errors,
-                    ..Figures::default()
-                },
-            })
-            .collect(),
-        overhead: None,
-        machine: Machine::this(),
-    })
 }
 
 /// One request; a status of 400 or more is an error.
-fn call(agent: &ureq::Agent, base: &str, route: &Route) -> Result<()> {
+pub(super) fn call(agent: &ureq::Agent, base: &str, route: &Route) -> Result<()> {
     let url = format!("{base}{}", route.path);
     let request = http::Request::builder()
         .method(route.method.as_str())

@@ -88,9 +88,14 @@ pub fn table(report: &Report) -> String {
     let mut out = String::new();
     let floor = floor(report);
     let routes: Vec<String> = report.routes.iter().map(|r| r.label()).collect();
-    let how = match report.kind {
-        "local" => format!(
-            "Genezio aws bundles run by {} against gzrs's Lambda Runtime API emulator",
+    let how = match (report.kind, report.provider) {
+        ("local", Some("cloud")) => "genezio-cloud model: Genezio's genezio-cloud bundles, each in \
+            one Node process calling Genezio's handler behind an HTTP front; the class is built \
+            inside the first request; native mode runs as the sidecar"
+            .to_owned(),
+        ("local", _) => format!(
+            "genezio-aws model: Genezio's aws bundles run by {} against gzrs's Lambda Runtime \
+             API emulator; the class is built at init; native mode takes over as the trap",
             report
                 .node_runtime
                 .as_deref()
@@ -120,9 +125,13 @@ pub fn table(report: &Report) -> String {
              differences to the floor's start in the same round):",
             report.cold_starts
         );
+        let init = match report.provider {
+            Some("cloud") => "spawn to listening (imported)",
+            _ => "spawn to init done",
+        };
         let mut table = vec![vec![
             String::new(),
-            "spawn to init done".into(),
+            init.into(),
             "spawn to first response".into(),
         ]];
         for c in rows(report).into_iter().filter(|c| c.failed.is_none()) {
@@ -228,15 +237,43 @@ pub fn table(report: &Report) -> String {
     out
 }
 
-pub fn write_json(report: &Report, path: &Path) -> Result<()> {
-    let json = serde_json::to_string_pretty(report)?;
+/// The reports as one JSON object, each under its model's name: `aws`, `cloud` or `remote`.
+pub fn write_json(reports: &[Report], path: &Path) -> Result<()> {
+    let object: serde_json::Map<String, serde_json::Value> = reports
+        .iter()
+        .map(|report| Ok((model(report).to_owned(), serde_json::to_value(report)?)))
+        .collect::<Result<_>>()?;
+    let json = serde_json::to_string_pretty(&object)?;
     fs::write(path, json + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Box plots, one row per contestant, one panel per measure: the box spans p25 to p75, the
-/// whiskers min to p99, the bar is the median.
-pub fn write_svg(report: &Report, path: &Path) -> Result<()> {
-    fs::write(path, svg(report)).with_context(|| format!("cannot write {}", path.display()))
+/// The name a report goes by in the JSON and the chart.
+fn model(report: &Report) -> &'static str {
+    match (report.kind, report.provider) {
+        ("local", Some(provider)) => provider,
+        ("local", None) => "aws",
+        _ => "remote",
+    }
+}
+
+/// Each report's box plots (one row per contestant, one panel per measure: the box spans p25
+/// to p75, the whiskers min to p99, the bar is the median), one report under the other.
+pub fn write_svg(reports: &[Report], path: &Path) -> Result<()> {
+    const WIDTH: f64 = 960.0;
+    let charts: Vec<(String, f64)> = reports.iter().map(svg_with_height).collect();
+    let height: f64 = charts.iter().map(|(_, h)| h).sum();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\">\n"
+    );
+    let mut top = 0.0;
+    for (chart, chart_height) in &charts {
+        // Each chart is an <svg> of its own, placed below the previous one.
+        let placed = chart.replacen("<svg ", &format!("<svg y=\"{top}\" "), 1);
+        out.push_str(&placed);
+        top += chart_height;
+    }
+    out.push_str("</svg>\n");
+    fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn escape(text: &str) -> String {
@@ -246,7 +283,7 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn svg(report: &Report) -> String {
+fn svg_with_height(report: &Report) -> (String, f64) {
     const WIDTH: f64 = 960.0;
     const LABEL: f64 = 220.0;
     const ROW: f64 = 30.0;
@@ -284,9 +321,14 @@ pub fn svg(report: &Report) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="13">"#
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let model = match model(report) {
+        "aws" => " — genezio-aws model",
+        "cloud" => " — genezio-cloud model",
+        _ => "",
+    };
     let _ = writeln!(
         out,
-        r#"<text x="10" y="25" font-size="16" font-weight="bold">gzrs bench: {}</text>"#,
+        r#"<text x="10" y="25" font-size="16" font-weight="bold">gzrs bench: {}{model}</text>"#,
         escape(&report.app)
     );
     let _ = writeln!(
@@ -377,7 +419,7 @@ pub fn svg(report: &Report) -> String {
         }
     }
     out.push_str("</svg>\n");
-    out
+    (out, height)
 }
 
 fn format_tick(value: f64) -> String {
