@@ -13,16 +13,16 @@ export GZRS_LAMBDA_RIC="$REPO/tests/node/node_modules/.bin/aws-lambda-ric"
 
 echo "==> gzrs build --mode wasm examples/hello"
 "$GZRS" build --mode wasm --out target/gzrs/wasm examples/hello
-echo "==> gzrs build --mode native examples/hello (arm64, what genezio-aws runs)"
-"$GZRS" build --mode native --out target/gzrs/native-arm64 examples/hello
-ls -l target/gzrs/wasm/server/gzrs/service.wasm target/gzrs/native-arm64/server/gzrs/service-arm64
+echo "==> gzrs build --mode native examples/hello (executables for x86_64 and arm64)"
+"$GZRS" build --mode native --out target/gzrs/native examples/hello
+ls -l target/gzrs/wasm/server/gzrs/service.wasm target/gzrs/native/server/gzrs/service-*
 
-echo "==> gzrs bench examples/hello"
+echo "==> gzrs bench examples/hello (the genezio-aws model, then the genezio-cloud model)"
 mkdir -p target/gzrs/bench
 "$GZRS" bench examples/hello --json target/gzrs/bench/hello.json --svg target/gzrs/bench/hello.svg
 
 echo "==> shipping the executable as a file or embedded as base64 (fresh node processes)"
-node js-host/bench/embed.mjs target/gzrs/native-arm64/server/gzrs/service-arm64 21
+node js-host/bench/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
 
 echo "==> cold load of the wasm module (fresh node processes)"
 node js-host/bench/load.mjs target/gzrs/wasm 20
