@@ -41,8 +41,12 @@ fn wasm_path(project: &Path, route: &str, body: usize, batch_size: usize) -> f64
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The last line: the host logs its start line before it.
     String::from_utf8_lossy(&output.stdout)
         .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
         .parse()
         .expect("nanoseconds")
 }
