@@ -1,6 +1,6 @@
 // gzrs host, shared by both modes: the request object as gzrs-core reads it, error answers, and
 // finding the files gzrs ships beside the class.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -37,18 +37,18 @@ export function errorResponse(statusCode, message) {
 }
 
 /**
- * Reads a file gzrs ships beside the class. Bundled by Genezio, the caller becomes `module.mjs`
+ * Finds a file gzrs ships beside the class. Bundled by Genezio, the caller becomes `module.mjs`
  * at the bundle root and the file is copied at its path relative to the backend folder, so the
  * same relative path works bundled and unbundled; the task root and the working directory are
- * fallbacks. Answers the bytes and where they were found.
+ * fallbacks. Answers where it was found and its `stat`.
  */
-export function locatePayload(baseUrl, relativePath, what) {
+export function locateFile(baseUrl, relativePath, what) {
   const candidates = [fileURLToPath(new URL(relativePath, baseUrl))];
   if (process.env.LAMBDA_TASK_ROOT) candidates.push(path.join(process.env.LAMBDA_TASK_ROOT, relativePath));
   candidates.push(path.resolve(relativePath));
   for (const candidate of candidates) {
     try {
-      return { bytes: readFileSync(candidate), file: candidate };
+      return { file: candidate, stat: statSync(candidate) };
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -60,5 +60,5 @@ export function locatePayload(baseUrl, relativePath, what) {
 }
 
 export function readPayload(baseUrl, relativePath, what) {
-  return locatePayload(baseUrl, relativePath, what).bytes;
+  return readFileSync(locateFile(baseUrl, relativePath, what).file);
 }

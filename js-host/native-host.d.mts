@@ -15,5 +15,5 @@ export interface NativeHost {
  */
 export function startNative(
   baseUrl: string,
-  executables: { [arch: string]: { path: string; sha256: string } },
+  executables: { [arch: string]: { path: string; size: number; fingerprint: string } },
 ): NativeHost;

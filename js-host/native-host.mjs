@@ -8,18 +8,17 @@
 // Anywhere else (`genezio local`, genezio-cloud, a constructor that runs late) there is no
 // Runtime API to take over, so the executable runs beside Node as a sidecar: started once,
 // each request forwarded over a unix socket, restarted if it dies.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire as createBuiltinRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { errorResponse, locatePayload, marshal } from "./host-common.mjs";
+import { errorResponse, locateFile, marshal } from "./host-common.mjs";
 
-// CommonJS `require` of these two: an ESM import of a builtin builds a namespace of all its
-// exports, which costs about half a millisecond more at init, where every millisecond counts.
-// (Not named `require`: Genezio's esbuild banner declares one in the bundle.)
+// A CommonJS `require` of child_process: an ESM import of a builtin builds a namespace of all
+// its exports, which costs about half a millisecond more at init, where every millisecond
+// counts. (Not named `require`: Genezio's esbuild banner declares one in the bundle.)
 const builtin = createBuiltinRequire(import.meta.url);
 const { spawn, spawnSync } = builtin("node:child_process");
-const { createHash } = builtin("node:crypto");
 
 // True until the event loop first turns: a constructor that runs now runs at import, during the
 // Lambda's init, when the Runtime API has not handed an event to anyone yet.
@@ -50,7 +49,7 @@ const hosts = new Map();
  * start (missing, corrupt, for another CPU) becomes a host whose every answer is a 500 saying
  * what is wrong and what to do, on both providers.
  * @param baseUrl `import.meta.url` of the caller
- * @param executables `{ [arch]: { path, sha256 } }` as `gzrs build` recorded them: the path
+ * @param executables `{ [arch]: { path, size, fingerprint } }` as `gzrs build` recorded them: the path
  *   relative to the caller, for each CPU the build shipped (`arm64`, `x86_64`)
  */
 export function startNative(baseUrl, executables) {
@@ -117,23 +116,23 @@ class Unavailable {
 }
 
 /**
- * The shipped executable's bytes, checked: its SHA-256 is the one recorded at build time, and it
- * is an executable for this CPU. Every failure is an Error that says what to do.
+ * The shipped executable, checked in microseconds: it exists, it is an executable for this CPU
+ * (its ELF header), and it has the size recorded at build time. Its bytes are checked by the
+ * executable itself when it starts (its fingerprint, `GZRS_EXPECT_EXECUTABLE`; see gzrs-native's
+ * integrity module), which exits with CORRUPT_EXIT if they do not match. Every failure is an
+ * Error that says what to do.
  */
 function verifiedBinary(baseUrl, expected) {
-  const { bytes, file } = locatePayload(baseUrl, expected.path, "native executable");
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  if (sha256 !== expected.sha256) {
-    throw new Error(
-      `gzrs: the native executable ${file} is corrupt or from another build (SHA-256 ${sha256}, ` +
-        `expected ${expected.sha256}). Rebuild with \`gzrs build --mode native\` and redeploy.`,
-    );
-  }
-  const elf = bytes.length > 20 && bytes.readUInt32BE(0) === 0x7f454c46;
+  const { file, stat } = locateFile(baseUrl, expected.path, "native executable");
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, "r");
+  const read = readSync(fd, header, 0, 20, 0);
+  closeSync(fd);
+  const elf = read === 20 && header.readUInt32BE(0) === 0x7f454c46;
   if (!elf) {
     throw new Error(`gzrs: ${file} is not a Linux executable. Rebuild with \`gzrs build --mode native\` and redeploy.`);
   }
-  const machine = ELF_MACHINES[bytes.readUInt16LE(18)] ?? `ELF machine ${bytes.readUInt16LE(18)}`;
+  const machine = ELF_MACHINES[header.readUInt16LE(18)] ?? `ELF machine ${header.readUInt16LE(18)}`;
   if (machine !== HOST_ARCH) {
     throw new Error(
       `gzrs: the native executable ${file} is an executable for ${machine}, but this machine is ` +
@@ -141,19 +140,43 @@ function verifiedBinary(baseUrl, expected) {
         `and redeploy.`,
     );
   }
-  return { bytes, file };
+  if (stat.size !== expected.size) throw corrupt(file, `${stat.size} bytes, built as ${expected.size}`);
+  return { file, env: { ...process.env, GZRS_EXPECT_EXECUTABLE: `${expected.size}:${expected.fingerprint}` } };
+}
+
+// gzrs-native's exit status for an executable that failed its own integrity check.
+const CORRUPT_EXIT = 78;
+
+function corrupt(file, detail) {
+  const error = new Error(
+    `gzrs: the native executable ${file} is corrupt or from another build (${detail}). ` +
+      "Rebuild with `gzrs build --mode native` and redeploy.",
+  );
+  error.lasting = true; // trying again would find the same file
+  return error;
 }
 
 /**
- * A private copy of the executable: in a fresh directory only this user can enter, under a name
- * nobody else chose, with the exact bytes that were checked (the shipped file may have lost its
- * executable bit in the zip, and may sit on a read-only filesystem).
+ * Where to run the executable from: the shipped file itself when nobody but its owner (root,
+ * or this user) could have written it or its directory, and it is executable (Genezio's zips
+ * keep Unix modes); else a private copy, in a fresh directory only this user can enter, under a
+ * name nobody else chose (the zip may have lost the executable bit). `dir` is the copy's
+ * directory, to remove, or undefined.
  */
-function privateCopy(binary) {
+function runnable(binary) {
+  const safe = (stat) => (stat.mode & 0o022) === 0 && (stat.uid === 0 || stat.uid === process.getuid?.());
+  try {
+    accessSync(binary.file, constants.X_OK);
+    if (safe(statSync(binary.file)) && safe(statSync(path.dirname(binary.file)))) {
+      return { file: binary.file, dir: undefined };
+    }
+  } catch {
+    // Not executable here: copied below.
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), "gzrs-"));
   const file = path.join(dir, path.basename(binary.file));
-  writeFileSync(file, binary.bytes, { mode: 0o700, flag: "wx" });
-  return { dir, file };
+  writeFileSync(file, readFileSync(binary.file), { mode: 0o700, flag: "wx" });
+  return { file, dir };
 }
 
 /**
@@ -163,11 +186,14 @@ function privateCopy(binary) {
  * with no service).
  */
 function trap(binary) {
-  const { dir, file } = privateCopy(binary);
-  const run = spawnSync(...command(file, []), { stdio: "inherit" });
-  rmSync(dir, { recursive: true, force: true });
+  const { dir, file } = runnable(binary);
+  const run = spawnSync(...command(file, []), { stdio: "inherit", env: binary.env });
+  if (dir) rmSync(dir, { recursive: true, force: true });
   if (run.error) {
     throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
+  }
+  if (run.status === CORRUPT_EXIT) {
+    throw corrupt(binary.file, "it failed its own check of the size and fingerprint recorded at build time");
   }
   const how = run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`;
   console.error(`gzrs: the native service stopped (${how}); ending this instance so that it restarts`);
@@ -177,6 +203,7 @@ function trap(binary) {
 /** The executable beside Node, answering forwarded requests over a unix socket. */
 class Sidecar {
   #binary;
+  #lasting; // why the executable can never start, once that is known
   #connection; // a promise of the live connection, undefined when none
   #pending = new Map(); // request id -> resolve
   #lastId = 0;
@@ -195,11 +222,18 @@ class Sidecar {
     } catch (error) {
       return errorResponse(400, `invalid request object: ${error.message}`);
     }
+    if (this.#lasting) return errorResponse(500, this.#lasting);
     let connection;
     try {
       connection = await (this.#connection ??= this.#start());
     } catch (error) {
-      this.#connection = undefined; // the next request tries again
+      this.#connection = undefined; // the next request tries again...
+      if (error.lasting) {
+        // ...unless trying again cannot help: every request gets why, as at a failed start.
+        this.#lasting = error.message;
+        console.error(error.message);
+        return errorResponse(500, error.message);
+      }
       return errorResponse(502, error.message);
     }
     const id = (this.#lastId = (this.#lastId + 1) >>> 0);
@@ -234,7 +268,9 @@ class Sidecar {
     this.starts++;
     // Loaded here, not at import: the trap never needs it, and every module costs init time.
     const net = await import("node:net");
-    const { dir, file } = privateCopy(this.#binary);
+    const { dir: copyDir, file } = runnable(this.#binary);
+    // The socket, in a fresh directory only this user can enter.
+    const dir = copyDir ?? mkdtempSync(path.join(os.tmpdir(), "gzrs-"));
     const socketPath = path.join(dir, "socket");
     const server = net.createServer();
     const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -248,10 +284,20 @@ class Sidecar {
       };
       server.on("error", (error) => fail(`gzrs: cannot open the sidecar socket ${socketPath}: ${error.message}`));
       server.listen(socketPath, () => {
-        child = spawn(...command(file, ["--sidecar", socketPath]), { stdio: ["ignore", "inherit", "inherit"] });
+        child = spawn(...command(file, ["--sidecar", socketPath]), {
+          stdio: ["ignore", "inherit", "inherit"],
+          env: this.#binary.env,
+        });
         child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
-        const exitedEarly = (code, signal) =>
+        const exitedEarly = (code, signal) => {
+          if (code === CORRUPT_EXIT) {
+            server.close();
+            cleanup();
+            reject(corrupt(this.#binary.file, "it failed its own check of the size and fingerprint recorded at build time"));
+            return;
+          }
           fail(`gzrs: the native executable ${file} stopped before serving (${signal ? `killed by ${signal}` : `exit status ${code}`})`);
+        };
         child.once("exit", exitedEarly);
         server.once("connection", (socket) => {
           server.close();

@@ -17,6 +17,7 @@
 //! A user never calls this crate: `gzrs build --mode native` generates the `main` that does,
 //! `gzrs_native::main(user_crate::app(), "Class", "method")`.
 
+pub mod integrity;
 pub mod lambda;
 mod serve;
 pub mod sidecar;
@@ -67,6 +68,11 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
+    // Before anything else: a damaged or stale executable must not serve.
+    if let Err(why) = integrity::check() {
+        eprintln!("{why}");
+        return ExitCode::from(integrity::CORRUPT_EXIT);
+    }
     let service = {
         let _scoped = gzrs_platform::log::scoped();
         build()

@@ -69,7 +69,13 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    for name in ["typescript", "wasm", "native", "genezio-aws model", "genezio-cloud model"] {
+    for name in [
+        "typescript",
+        "wasm",
+        "native",
+        "genezio-aws model",
+        "genezio-cloud model",
+    ] {
         assert!(stdout.contains(name), "the table names {name}:\n{stdout}");
     }
     assert!(stdout.contains("emulator round trip"), "{stdout}");
@@ -131,10 +137,19 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
     assert_eq!(cloud["provider"], "cloud");
     for name in ["typescript", "wasm", "native"] {
         let c = contestant(cloud, name);
-        assert!(c["failed"].is_null(), "{name} failed on genezio-cloud: {}", c["failed"]);
+        assert!(
+            c["failed"].is_null(),
+            "{name} failed on genezio-cloud: {}",
+            c["failed"]
+        );
         let figures = &c["figures"];
         assert_eq!(figures["first_response_ms"]["count"], 5, "{name}");
-        for measure in ["init_ms", "first_response_ms", "sequential_ms", "concurrent_ms"] {
+        for measure in [
+            "init_ms",
+            "first_response_ms",
+            "sequential_ms",
+            "concurrent_ms",
+        ] {
             let p50 = figures[measure]["p50"].as_f64().unwrap_or(-1.0);
             assert!(p50 > 0.0, "genezio-cloud {name} {measure} p50 = {p50}");
         }

@@ -46,8 +46,14 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
     let wasm_cloud = {
         let cloud = CloudLocal::start(&wasm(), "Fixture", "api", &work("wasm-cloud"));
         let answers = collect(&cloud, &corpus);
-        if !cloud.log().contains("gzrs: wasm mode, in-process, x86_64, gzrs ") {
-            problems.push(format!("[cloud, wasm] no start line in the log:\n{}", cloud.log()));
+        if !cloud
+            .log()
+            .contains("gzrs: wasm mode, in-process, x86_64, gzrs ")
+        {
+            problems.push(format!(
+                "[cloud, wasm] no start line in the log:\n{}",
+                cloud.log()
+            ));
         }
         answers
     };
@@ -59,20 +65,36 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
         &collect(&cloud, &corpus),
         "native vs wasm through the genezio-cloud entry",
     ));
-    if !cloud.log().contains("gzrs: native mode, sidecar, x86_64, gzrs ") {
-        problems.push(format!("[cloud, native] no start line in the log:\n{}", cloud.log()));
+    if !cloud
+        .log()
+        .contains("gzrs: native mode, sidecar, x86_64, gzrs ")
+    {
+        problems.push(format!(
+            "[cloud, native] no start line in the log:\n{}",
+            cloud.log()
+        ));
     }
 
     // genezio-aws: the same project's aws bundle under AWS's own runtime client: the trap.
     let wasm_aws = {
         let task = bundle(&wasm(), "Fixture", "aws", &work("wasm-aws"));
         collect(
-            &LambdaLocal::start("Fixture", "api", Duration::from_secs(30), ric_runtime(&task)),
+            &LambdaLocal::start(
+                "Fixture",
+                "api",
+                Duration::from_secs(30),
+                ric_runtime(&task),
+            ),
             &corpus,
         )
     };
     let task = bundle(&native, "Fixture", "aws", &work("native-aws"));
-    let lambda = LambdaLocal::start("Fixture", "api", Duration::from_secs(30), ric_runtime(&task));
+    let lambda = LambdaLocal::start(
+        "Fixture",
+        "api",
+        Duration::from_secs(30),
+        ric_runtime(&task),
+    );
     problems.extend(check_cases(&lambda, "tests/fixture-app", &corpus));
     problems.extend(check_parity(
         &corpus,
@@ -96,7 +118,10 @@ fn the_arm64_executable_serves_the_genezio_cloud_entry_under_qemu() {
         "api",
         &work("native-cloud-arm64"),
         &[],
-        &[("GZRS_NATIVE_ARCH", "arm64"), ("GZRS_NATIVE_LAUNCHER", qemu)],
+        &[
+            ("GZRS_NATIVE_ARCH", "arm64"),
+            ("GZRS_NATIVE_LAUNCHER", qemu),
+        ],
     );
     let mut problems = check_cases(&cloud, "tests/fixture-app", &fixture_corpus());
     if !cloud.log().contains("gzrs: native mode, sidecar, arm64") {
@@ -129,7 +154,10 @@ fn check_cannot_start(cloud: &CloudLocal, expected: &str) -> Vec<String> {
             Err(error) => problems.push(format!("[{expected}] attempt {attempt}: {error}")),
         }
         if started.elapsed() > Duration::from_secs(10) {
-            problems.push(format!("[{expected}] attempt {attempt} took {:?}", started.elapsed()));
+            problems.push(format!(
+                "[{expected}] attempt {attempt} took {:?}",
+                started.elapsed()
+            ));
         }
     }
     problems
@@ -137,7 +165,12 @@ fn check_cannot_start(cloud: &CloudLocal, expected: &str) -> Vec<String> {
 
 /// The default native build's genezio-cloud bundle, copied, with `spoil` applied to the copy.
 fn spoiled(name: &str, spoil: impl FnOnce(&Path)) -> PathBuf {
-    let original = bundle(&default_native(), "Fixture", "genezio", &work(&format!("{name}-source")));
+    let original = bundle(
+        &default_native(),
+        "Fixture",
+        "genezio",
+        &work(&format!("{name}-source")),
+    );
     let copy = work(name);
     let _ = fs::remove_dir_all(&copy);
     copy_dir(&original, &copy);
@@ -165,7 +198,10 @@ fn a_missing_corrupt_or_other_cpu_executable_is_a_clear_error_through_genezio_cl
     let mut problems = Vec::new();
 
     let missing = spoiled("missing", |task| fs::remove_file(x86(task)).unwrap());
-    problems.extend(check_cannot_start(&serve(&missing), "cannot find the service's native executable"));
+    problems.extend(check_cannot_start(
+        &serve(&missing),
+        "cannot find the service's native executable",
+    ));
 
     let corrupt = spoiled("corrupt", |task| {
         let mut bytes = fs::read(x86(task)).unwrap();
@@ -210,14 +246,19 @@ fn an_ab_project_serves_both_classes_side_by_side() {
                 .map(|p| format!("[{class}] {p}")),
         );
     }
-    for (class, file) in [("FixtureWasm", "gzrs/service.wasm"), ("FixtureNative", "gzrs/service-x86_64")] {
+    for (class, file) in [
+        ("FixtureWasm", "gzrs/service.wasm"),
+        ("FixtureNative", "gzrs/service-x86_64"),
+    ] {
         let unzipped = bundle(&ab, class, "genezio", &work(&format!("ab-{class}")));
         if !unzipped.join(file).exists() {
             problems.push(format!("[{class}] its bundle lacks {file}"));
         }
         let module = fs::read_to_string(unzipped.join("index.mjs")).unwrap_or_default();
         if !module.contains(class) {
-            problems.push(format!("[{class}] its bundle's entry does not name the class"));
+            problems.push(format!(
+                "[{class}] its bundle's entry does not name the class"
+            ));
         }
     }
     local.assert_no_problems(&problems);

@@ -204,9 +204,11 @@ fn cold_start(front: &Path, bundle: &Path, base_path: &str, route: &Route) -> Re
     let running = Front::start(front, bundle)?;
     let init = started.elapsed();
     let agent = remote::agent(1);
-    if let Err(error) =
-        remote::call(&agent, &format!("http://127.0.0.1:{}{base_path}", running.port), route)
-    {
+    if let Err(error) = remote::call(
+        &agent,
+        &format!("http://127.0.0.1:{}{base_path}", running.port),
+        route,
+    ) {
         // Give the service's own last words (a panic while it starts, say) time to arrive.
         std::thread::sleep(Duration::from_millis(200));
         bail!("the first request failed: {error:#}{}", running.tail());

@@ -187,7 +187,6 @@ pub(super) fn measure(
             }
         }
     }
-
 }
 
 /// One request; a status of 400 or more is an error.

@@ -89,10 +89,12 @@ pub fn table(report: &Report) -> String {
     let floor = floor(report);
     let routes: Vec<String> = report.routes.iter().map(|r| r.label()).collect();
     let how = match (report.kind, report.provider) {
-        ("local", Some("cloud")) => "genezio-cloud model: Genezio's genezio-cloud bundles, each in \
+        ("local", Some("cloud")) => {
+            "genezio-cloud model: Genezio's genezio-cloud bundles, each in \
             one Node process calling Genezio's handler behind an HTTP front; the class is built \
             inside the first request; native mode runs as the sidecar"
-            .to_owned(),
+                .to_owned()
+        }
         ("local", _) => format!(
             "genezio-aws model: Genezio's aws bundles run by {} against gzrs's Lambda Runtime \
              API emulator; the class is built at init; native mode takes over as the trap",
