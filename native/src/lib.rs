@@ -12,10 +12,11 @@
 //!
 //! Both go through [`gzrs_core`], as the wasm mode does, so a request means the same thing in
 //! every mode. A panicking handler answers 500 with the panic's message, and the next request is
-//! served.
+//! served. Before anything else the executable checks its own bytes against what the class
+//! recorded ([`integrity`]), so a damaged or stale executable never serves.
 //!
 //! A user never calls this crate: `gzrs build --mode native` generates the `main` that does,
-//! `gzrs_native::main(user_crate::app(), "Class", "method")`.
+//! `gzrs_native::start(user_crate::app, "Class", "method")`.
 
 pub mod integrity;
 pub mod lambda;
