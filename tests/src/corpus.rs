@@ -137,42 +137,28 @@ pub fn hello_corpus() -> Vec<Case> {
 /// `case` with each repeated query key's values joined by commas (`x=1&x=2` → `x=1,2`), as
 /// API Gateway delivers them to a Lambda; unchanged when no key repeats.
 pub fn with_joined_query(case: &Case) -> Case {
-    let Some((path, query)) = case.target.split_once('?') else {
-        return case.clone();
-    };
-    let mut joined: Vec<(String, String)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match joined.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => {
-                values.push(',');
-                values.push_str(&value);
-            }
-            None => joined.push((key.into_owned(), value.into_owned())),
-        }
-    }
-    if joined.len() == form_urlencoded::parse(query.as_bytes()).count() {
-        return case.clone();
-    }
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&joined)
-        .finish();
-    Case {
-        target: format!("{path}?{query}"),
-        ..case.clone()
-    }
+    with_repeats_merged(case, |values, value| {
+        values.push(',');
+        values.push_str(value);
+    })
 }
 
 /// `case` with each repeated query key once, at its first place, with its last value
 /// (`x=1&y=a&x=2` → `x=2&y=a`), as genezio-cloud's handler reads the query
 /// (`Object.fromEntries(url.searchParams)`); unchanged when no key repeats.
 pub fn with_last_query_value(case: &Case) -> Case {
+    with_repeats_merged(case, |values, value| *values = value.to_owned())
+}
+
+/// `case` with each repeated query key's value merged into its first occurrence by `merge`.
+fn with_repeats_merged(case: &Case, merge: impl Fn(&mut String, &str)) -> Case {
     let Some((path, query)) = case.target.split_once('?') else {
         return case.clone();
     };
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match pairs.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, last)) => *last = value.into_owned(),
+            Some((_, values)) => merge(values, &value),
             None => pairs.push((key.into_owned(), value.into_owned())),
         }
     }

@@ -214,3 +214,22 @@ pub fn which(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
+
+/// Copies a directory tree (files, directories and symlinks as they are), for tests that spoil
+/// a copy of a bundle.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create the copy");
+    for entry in fs::read_dir(from).expect("read the directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().expect("its type");
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            let link = fs::read_link(entry.path()).expect("read the link");
+            std::os::unix::fs::symlink(link, &target).expect("copy the link");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy the file");
+        }
+    }
+}

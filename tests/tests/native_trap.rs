@@ -118,24 +118,9 @@ fn spoiled_bundle(name: &str, spoil: impl FnOnce(&Path)) -> PathBuf {
     let original = native_bundle();
     let copy = work(name);
     let _ = fs::remove_dir_all(&copy);
-    copy_dir(&original, &copy);
+    gzrs_tests::copy_dir(&original, &copy);
     spoil(&copy);
     copy
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_type().unwrap().is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), &target).unwrap();
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every request to a bundle whose executable cannot start answers at once with an error that
