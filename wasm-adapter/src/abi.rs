@@ -108,12 +108,6 @@ pub extern "C" fn gzrs_poll(task: u32) -> u32 {
     u32::from(crate::poll(task))
 }
 
-/// How many requests are pending on this instance (for the host's checks and the soak).
-#[no_mangle]
-pub extern "C" fn gzrs_pending() -> u32 {
-    crate::pending() as u32
-}
-
 /// A turn of tokio's runtime: runs spawned tasks, fires expired timers and, through the host's
 /// `poll_oneoff`, tells the host when the next timer is due. Called by the host's timer.
 #[no_mangle]

@@ -160,11 +160,6 @@ fn poll_task(task: u32, mut future: Task) -> bool {
     }
 }
 
-/// How many requests are pending on this instance.
-fn pending() -> usize {
-    TASKS.with(|tasks| tasks.borrow().len())
-}
-
 struct HostWaker(u32);
 
 impl Wake for HostWaker {
