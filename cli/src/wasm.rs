@@ -39,6 +39,9 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
     let graph = Graph::resolve(&entry)?;
     step.done();
     let plan = Plan::for_graph(&graph);
+    if let Some(blocker) = &plan.blocker {
+        anyhow::bail!("{blocker}");
+    }
     for warning in &plan.warnings {
         crate::progress::warn(warning);
     }
@@ -76,7 +79,15 @@ struct Plan {
     cfgs: Vec<&'static str>,
     /// Said before compiling; the build goes on.
     warnings: Vec<String>,
+    /// Why the service cannot run in wasm mode at all: the build stops before compiling.
+    blocker: Option<String>,
 }
+
+/// Crates that call into a browser-style JavaScript host through wasm-bindgen. Crates made for
+/// both leave them out on WASI (getrandom, uuid, chrono do); on `wasm32-wasip1` wasm-bindgen
+/// compiles its runtime out and each of its imported functions panics when called, so a
+/// service that still has them would fail at request time.
+const JS_BINDINGS: [&str; 3] = ["wasm-bindgen", "js-sys", "web-sys"];
 
 /// Tokio's features that tokio itself refuses on wasm unless built with `--cfg tokio_unstable`.
 const TOKIO_UNSTABLE_ON_WASM: [&str; 6] = [
@@ -98,6 +109,16 @@ const TOKIO_FAILS_WHEN_USED: [(&str, &str); 4] = [
 impl Plan {
     fn for_graph(graph: &Graph) -> Plan {
         let mut plan = Plan::default();
+        if let Some(path) = JS_BINDINGS.iter().find_map(|name| graph.path_to(name)) {
+            let fetch = if path.contains("reqwest") {
+                " For outbound HTTP in wasm mode, `gzrs_platform::fetch` (or its `Client`, a tower::Service) replaces reqwest."
+            } else {
+                ""
+            };
+            plan.blocker = Some(format!(
+                "{path} calls into JavaScript through wasm-bindgen, which gzrs's wasm mode (wasm32-wasip1) does not run: each of those calls would panic at request time. `gzrs build --mode native` runs this service as it is.{fetch}"
+            ));
+        }
         if graph.root_depends_on_any(&["tracing", "log", "gzrs-platform"]) {
             plan.adapter_features.push("logs");
         }

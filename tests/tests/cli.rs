@@ -344,3 +344,50 @@ fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
     assert!(hints.iter().all(|h| !h.contains("getrandom")), "{hints:?}");
     let _ = fs::remove_dir_all(&out);
 }
+
+/// A service whose dependencies call JavaScript through wasm-bindgen (reqwest does on every
+/// wasm32 target) cannot run in wasm mode: the build stops before compiling, naming how the
+/// service reaches it and that native mode runs it, rather than building something whose calls
+/// would panic at request time.
+#[test]
+fn a_service_that_needs_javascript_bindings_is_refused_before_compiling() {
+    let dir = scratch("js-bindings");
+    let krate = dir.join("fetcher");
+    fs::create_dir_all(krate.join("src")).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        r#"[package]
+name = "fetcher"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+axum = { version = "0.8", default-features = false }
+reqwest = { version = "0.12", default-features = false }
+
+[workspace]
+"#,
+    )
+    .unwrap();
+    fs::write(
+        krate.join("src/lib.rs"),
+        "pub fn app() -> axum::Router { axum::Router::new() }\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let refused = build_wasm("fetcher", &dir.join("out"), &dir);
+    let log = stderr(&refused);
+    assert!(!refused.status.success(), "{log}");
+    assert!(
+        log.contains("fetcher → reqwest → wasm-bindgen")
+            && log.contains("--mode native")
+            && log.contains("gzrs_platform::fetch"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Compiling fetcher"),
+        "nothing is compiled: {log}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+    let _ = fs::remove_dir_all(&dir);
+}
