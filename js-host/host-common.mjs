@@ -28,6 +28,9 @@ export function marshal(req) {
   return [meta, rawBody];
 }
 
+/** This machine's CPU, by gzrs's (and Genezio's) architecture names. */
+export const CPU = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
+
 export function errorResponse(statusCode, message) {
   return {
     statusCode,

@@ -12,7 +12,7 @@ import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, 
 import { createRequire as createBuiltinRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { errorResponse, locateFile, marshal } from "./host-common.mjs";
+import { CPU, errorResponse, locateFile, marshal } from "./host-common.mjs";
 
 // A CommonJS `require` of child_process: an ESM import of a builtin builds a namespace of all
 // its exports, which costs about half a millisecond more at init, where every millisecond
@@ -33,7 +33,7 @@ const ELF_MACHINES = { 0xb7: "arm64", 0x3e: "x86_64" };
 // The CPU whose executable runs here. GZRS_NATIVE_ARCH, with GZRS_NATIVE_LAUNCHER (a command
 // that runs a foreign executable, like `qemu-aarch64-static`), runs the other CPU's build under
 // an emulator: how gzrs tests its arm64 executables on x86_64. Unset on Genezio.
-const HOST_ARCH = process.env.GZRS_NATIVE_ARCH || ({ arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch);
+const HOST_ARCH = process.env.GZRS_NATIVE_ARCH || CPU;
 const LAUNCHER = process.env.GZRS_NATIVE_LAUNCHER || undefined;
 /** `[command, args]` that run `file` with `args`, through the launcher if there is one. */
 const command = (file, args) => (LAUNCHER ? [LAUNCHER, [file, ...args]] : [file, args]);
@@ -146,6 +146,7 @@ function verifiedBinary(baseUrl, expected) {
 
 // gzrs-native's exit status for an executable that failed its own integrity check.
 const CORRUPT_EXIT = 78;
+const FAILED_SELF_CHECK = "it failed its own check of the size and fingerprint recorded at build time";
 
 function corrupt(file, detail) {
   const error = new Error(
@@ -193,7 +194,7 @@ function trap(binary) {
     throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
   }
   if (run.status === CORRUPT_EXIT) {
-    throw corrupt(binary.file, "it failed its own check of the size and fingerprint recorded at build time");
+    throw corrupt(binary.file, FAILED_SELF_CHECK);
   }
   const how = run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`;
   console.error(`gzrs: the native service stopped (${how}); ending this instance so that it restarts`);
@@ -276,11 +277,11 @@ class Sidecar {
     const cleanup = () => rmSync(dir, { recursive: true, force: true });
     return new Promise((resolve, reject) => {
       let child;
-      const fail = (message) => {
+      const fail = (error) => {
         server.close();
         child?.kill("SIGKILL");
         cleanup();
-        reject(new Error(message));
+        reject(typeof error === "string" ? new Error(error) : error);
       };
       server.on("error", (error) => fail(`gzrs: cannot open the sidecar socket ${socketPath}: ${error.message}`));
       server.listen(socketPath, () => {
@@ -289,15 +290,12 @@ class Sidecar {
           env: this.#binary.env,
         });
         child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
-        const exitedEarly = (code, signal) => {
-          if (code === CORRUPT_EXIT) {
-            server.close();
-            cleanup();
-            reject(corrupt(this.#binary.file, "it failed its own check of the size and fingerprint recorded at build time"));
-            return;
-          }
-          fail(`gzrs: the native executable ${file} stopped before serving (${signal ? `killed by ${signal}` : `exit status ${code}`})`);
-        };
+        const exitedEarly = (code, signal) =>
+          fail(
+            code === CORRUPT_EXIT
+              ? corrupt(this.#binary.file, FAILED_SELF_CHECK)
+              : `gzrs: the native executable ${file} stopped before serving (${signal ? `killed by ${signal}` : `exit status ${code}`})`,
+          );
         child.once("exit", exitedEarly);
         server.once("connection", (socket) => {
           server.close();

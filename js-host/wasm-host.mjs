@@ -7,7 +7,7 @@
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
 // `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
 // the same compiled module, serves the next one.
-import { errorResponse, marshal, readPayload } from "./host-common.mjs";
+import { CPU, errorResponse, marshal, readPayload } from "./host-common.mjs";
 import { createWasi } from "./wasi.mjs";
 
 const hosts = new Map();
@@ -17,7 +17,6 @@ const decoder = new TextDecoder();
 const IDLE_PARK_MS = 3_600_000;
 // Written in by `gzrs build`.
 const GZRS_VERSION = "__GZRS_VERSION__";
-const HOST_ARCH = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
 
 export class WasmHost {
   /**
@@ -32,7 +31,7 @@ export class WasmHost {
       host = new WasmHost(new WebAssembly.Module(readPayload(baseUrl, wasmPath, "wasm module")));
       hosts.set(key, host);
       // One line per instance, so a deploy's logs say how it runs.
-      console.log(`gzrs: wasm mode, in-process, ${HOST_ARCH}, gzrs ${GZRS_VERSION}`);
+      console.log(`gzrs: wasm mode, in-process, ${CPU}, gzrs ${GZRS_VERSION}`);
     }
     return host;
   }

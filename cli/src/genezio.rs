@@ -32,10 +32,10 @@ pub struct Payload {
 }
 
 /// One generated Genezio class: its name, how it runs the service, and what it ships.
-pub struct Class<'a> {
+pub struct Class {
     pub name: String,
     pub mode: Mode,
-    pub payload: &'a Payload,
+    pub payload: Payload,
 }
 
 /// Writes the project: `genezio.yaml` and the backend folder with one generated class per

@@ -198,35 +198,28 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
         .clone()
         .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
     let class = &krate.config.class;
-    match args.mode {
-        Mode::Wasm | Mode::Native => {
-            let payload = match args.mode {
-                Mode::Wasm => wasm::build(krate, args)?,
-                _ => native::build(krate, args)?,
-            };
-            let classes = [genezio::Class {
-                name: class.clone(),
-                mode: args.mode,
-                payload: &payload,
-            }];
-            genezio::write_project(krate, &out, &classes, args)?;
-        }
-        Mode::Ab => {
-            let (wasm, native) = (wasm::build(krate, args)?, native::build(krate, args)?);
-            let classes = [
-                genezio::Class {
-                    name: format!("{class}Wasm"),
-                    mode: Mode::Wasm,
-                    payload: &wasm,
-                },
-                genezio::Class {
-                    name: format!("{class}Native"),
-                    mode: Mode::Native,
-                    payload: &native,
-                },
-            ];
-            genezio::write_project(krate, &out, &classes, args)?;
-        }
-    }
+    let wasm = |name: String| -> anyhow::Result<genezio::Class> {
+        Ok(genezio::Class {
+            name,
+            mode: Mode::Wasm,
+            payload: wasm::build(krate, args)?,
+        })
+    };
+    let native = |name: String| -> anyhow::Result<genezio::Class> {
+        Ok(genezio::Class {
+            name,
+            mode: Mode::Native,
+            payload: native::build(krate, args)?,
+        })
+    };
+    let classes = match args.mode {
+        Mode::Wasm => vec![wasm(class.clone())?],
+        Mode::Native => vec![native(class.clone())?],
+        Mode::Ab => vec![
+            wasm(format!("{class}Wasm"))?,
+            native(format!("{class}Native"))?,
+        ],
+    };
+    genezio::write_project(krate, &out, &classes, args)?;
     Ok(out)
 }

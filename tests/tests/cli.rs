@@ -391,3 +391,43 @@ reqwest = { version = "0.12", default-features = false }
     assert!(started.elapsed() < std::time::Duration::from_secs(120));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// What gzrs adds to a wasm build is decided from the service's own graph, found by the name
+/// the entry gives it, whatever the crate is called: a crate named `gzrs-...` that logs and
+/// uses tokio's timers gets the console logger and the host-driven runtime.
+#[test]
+fn a_service_named_like_gzrs_gets_its_features_from_its_own_graph() {
+    let dir = scratch("gzrs-named");
+    let krate = dir.join("gzrs-named");
+    fs::create_dir_all(krate.join("src")).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        r#"[package]
+name = "gzrs-named"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+axum = { version = "0.8", default-features = false }
+tracing = "0.1"
+tokio = { version = "1", features = ["time"] }
+
+[workspace]
+"#,
+    )
+    .unwrap();
+    fs::write(
+        krate.join("src/lib.rs"),
+        "pub fn app() -> axum::Router { axum::Router::new() }\n",
+    )
+    .unwrap();
+    let built = build_wasm("gzrs-named", &dir.join("out"), &dir);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let entry = gzrs_tests::repo_root().join("target/gzrs/entry-wasm/gzrs-named/Cargo.toml");
+    let manifest = fs::read_to_string(&entry).expect("the generated entry");
+    assert!(
+        manifest.contains(r#"features = ["logs", "tokio", "tokio-time""#),
+        "{manifest}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
