@@ -89,12 +89,22 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
         )
     };
     let task = bundle(&native, "Fixture", "aws", &work("native-aws"));
-    let lambda = LambdaLocal::start(
-        "Fixture",
-        "api",
-        Duration::from_secs(30),
-        ric_runtime(&task),
-    );
+    // The runtime's output to a file, for the instance's start line.
+    let runtime_log = work("native-aws.log");
+    let _ = fs::remove_file(&runtime_log);
+    let (make, log) = (ric_runtime(&task), runtime_log.clone());
+    let lambda = LambdaLocal::start("Fixture", "api", Duration::from_secs(30), move || {
+        let mut command = make();
+        let file = fs::File::options()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("the runtime's log");
+        command
+            .stdout(file.try_clone().expect("clone the log"))
+            .stderr(file);
+        command
+    });
     problems.extend(check_cases(&lambda, "tests/fixture-app", &corpus));
     problems.extend(check_parity(
         &corpus,
@@ -102,6 +112,12 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
         &collect(&lambda, &corpus),
         "native vs wasm under aws-lambda-ric",
     ));
+    let output = fs::read_to_string(&runtime_log).unwrap_or_default();
+    if !output.contains("gzrs: native mode, trap, x86_64, gzrs ") {
+        problems.push(format!(
+            "[aws, native] no trap start line in the runtime's output:\n{output}"
+        ));
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
