@@ -115,10 +115,12 @@ gzrs-native = {native}
 
 [workspace]
 
-# Small (the binary is copied and started on every cold start) and quick to start. Unwinding
-# stays on: a panicking handler answers 500 and the loop keeps serving.
+# Small (the executable is read on every cold start). `z` rather than `s`: 45 KB less for arm64
+# with no difference a sidecar round trip could measure (both about 35 us), since a request's
+# time is in syscalls and wake-ups. Unwinding stays on: a panicking handler answers 500 and the
+# loop keeps serving.
 [profile.release]
-opt-level = "s"
+opt-level = "z"
 lto = true
 codegen-units = 1
 panic = "unwind"

@@ -1,6 +1,8 @@
 // genezio-cloud's handler called in-process, no HTTP: the per-request cost each mode adds to
 // Genezio's own path, and the first request (the class built inside it). One fresh node process
 // per bundle and round, rounds alternating between bundles.
+// `gzrs bench` runs its child mode (`--child BUNDLE CLASS/METHOD ROUTE REQUESTS`, one line
+// `RESULT first_ms per_request_us`) for the genezio-cloud model's in-process figures.
 // Usage: node cloud-handler.mjs CLASS/METHOD ROUTE REQUESTS ROUNDS BUNDLE_DIR...
 //   (BUNDLE_DIRs: unzipped `genezio bundleClass --cloudAdapter genezio` bundles; `gzrs bench`
 //   leaves them in <target>/gzrs/bench/<crate>/<contestant>/cloud/task)

@@ -156,7 +156,21 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
             memory.as_u64().unwrap_or(0) > 0,
             "genezio-cloud {name}: {memory}"
         );
+        // Genezio's handler called in-process: two rounds of a --quick run, each a figure.
+        let figures = &contestant(cloud, name)["figures"];
+        for measure in ["handler_us", "handler_first_ms"] {
+            assert_eq!(
+                figures[measure]["count"], 2,
+                "genezio-cloud {name} {measure}"
+            );
+            let p50 = figures[measure]["p50"].as_f64().unwrap_or(-1.0);
+            assert!(p50 > 0.0, "genezio-cloud {name} {measure} p50 = {p50}");
+        }
     }
+    assert!(
+        stdout.contains("Genezio's handler called in-process"),
+        "the table shows the in-process figures:\n{stdout}"
+    );
 
     let svg = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");

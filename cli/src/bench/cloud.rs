@@ -26,6 +26,7 @@ use crate::local;
 use crate::project::UserCrate;
 
 const FRONT: &str = include_str!("../../../js-host/cloud-front.mjs");
+const HANDLER: &str = include_str!("../../../js-host/bench/cloud-handler.mjs");
 /// How long a front may take to listen, and a first request to be answered.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -37,6 +38,8 @@ struct Entry {
     figures: Figures,
     init: Vec<f64>,
     first: Vec<f64>,
+    handler: Vec<f64>,
+    handler_first: Vec<f64>,
 }
 
 impl Entry {
@@ -57,6 +60,9 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
     fs::create_dir_all(&work)?;
     let front = work.join("cloud-front.mjs");
     fs::write(&front, FRONT).with_context(|| format!("cannot write {}", front.display()))?;
+    let in_process = work.join("cloud-handler.mjs");
+    fs::write(&in_process, HANDLER)
+        .with_context(|| format!("cannot write {}", in_process.display()))?;
     let base_path = format!("/{}/{}", krate.config.class, krate.config.method);
 
     let mut entries = [
@@ -72,6 +78,8 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         figures: Figures::default(),
         init: Vec::new(),
         first: Vec::new(),
+        handler: Vec::new(),
+        handler_first: Vec::new(),
     });
     for entry in &mut entries {
         let prepared = project_for(entry.name, &krate, &work, args).and_then(|(project, size)| {
@@ -122,6 +130,29 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
         }
     }
     progress.finish();
+
+    // Genezio's handler called in-process, a fresh process per contestant and round, rounds
+    // alternating: the per-request cost without the HTTP front's, which is the same for all.
+    if routes[0].method == "GET" {
+        let rounds = (cold_starts / 3).max(2);
+        let per_round = requests * 4;
+        let progress = Progress::new((rounds * entries.len()) as u64);
+        for _ in 0..rounds {
+            for entry in entries.iter_mut().filter(|e| e.alive()) {
+                progress.set(&format!("genezio-cloud handler in-process: {}", entry.name));
+                let bundle = entry.bundle.clone().expect("alive");
+                match handler_round(&in_process, &bundle, &base_path, &routes[0], per_round) {
+                    Ok((first, per_request)) => {
+                        entry.handler_first.push(first);
+                        entry.handler.push(per_request);
+                    }
+                    Err(error) => entry.fail(format!("{error:#}")),
+                }
+                progress.tick();
+            }
+        }
+        progress.finish();
+    }
 
     // Warm instances, one per contestant, measured in turns.
     let mut fronts = Vec::new();
@@ -185,6 +216,8 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             .map(|mut e| {
                 e.figures.init_ms = Summary::of(&e.init);
                 e.figures.first_response_ms = Summary::of(&e.first);
+                e.figures.handler_us = Summary::of(&e.handler);
+                e.figures.handler_first_ms = Summary::of(&e.handler_first);
                 Contestant {
                     name: e.name.to_owned(),
                     description: e.description.to_owned(),
@@ -214,6 +247,43 @@ fn cold_start(front: &Path, bundle: &Path, base_path: &str, route: &Route) -> Re
         bail!("the first request failed: {error:#}{}", running.tail());
     }
     Ok((ms(init), ms(started.elapsed())))
+}
+
+/// One fresh process calling the bundle's genezio-cloud handler (`cloud-handler.mjs --child`):
+/// the first call in milliseconds, then microseconds a request over `requests` after a warm-up.
+fn handler_round(
+    script: &Path,
+    bundle: &Path,
+    base_path: &str,
+    route: &Route,
+    requests: usize,
+) -> Result<(f64, f64)> {
+    let output = Command::new("node")
+        .arg(script)
+        .arg("--child")
+        .arg(bundle)
+        .arg(base_path.trim_start_matches('/'))
+        .arg(&route.path)
+        .arg(requests.to_string())
+        .current_dir(bundle)
+        .env("GENEZIO_NO_TELEMETRY", "1")
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot start node: install Node.js 20")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let figures: Option<Vec<f64>> = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("RESULT "))
+        .map(|rest| rest.split(' ').filter_map(|x| x.parse().ok()).collect());
+    match figures.as_deref() {
+        Some(&[first, per_request]) if output.status.success() => Ok((first, per_request)),
+        _ => bail!(
+            "Genezio's handler called in-process failed ({}):\n{}{}",
+            output.status,
+            stdout.trim_end(),
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        ),
+    }
 }
 
 /// A running `cloud-front.mjs`, its own process group, ended when dropped.

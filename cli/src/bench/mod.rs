@@ -141,6 +141,13 @@ pub struct Figures {
     pub concurrent_ms: Option<Summary>,
     /// Requests per second in the concurrent phase.
     pub throughput_rps: Option<f64>,
+    /// genezio-cloud model only: microseconds a request takes through Genezio's own handler
+    /// called in-process, no HTTP (one sample per fresh process, after a warm-up): what each
+    /// mode adds to Genezio's per-request path.
+    pub handler_us: Option<Summary>,
+    /// genezio-cloud model only: the first call of that handler in a fresh process (the class
+    /// built inside it), in milliseconds.
+    pub handler_first_ms: Option<Summary>,
     /// Requests that did not get a 2xx/3xx answer.
     pub errors: usize,
     /// The service's artifact: the `.wasm` module or the executable.

@@ -162,6 +162,51 @@ pub fn table(report: &Report) -> String {
         out.push('\n');
     }
 
+    let handled: Vec<&Contestant> = rows(report)
+        .into_iter()
+        .filter(|c| c.failed.is_none() && c.figures.handler_us.is_some())
+        .collect();
+    if let Some(rounds) = handled
+        .first()
+        .and_then(|c| c.figures.handler_us.as_ref())
+        .map(|s| s.count)
+    {
+        let _ = writeln!(
+            out,
+            "Genezio's handler called in-process, no HTTP (what each mode adds to Genezio's own \
+             path), median of {rounds} fresh processes each, after a warm-up:"
+        );
+        let floor_us = floor.and_then(|f| f.figures.handler_us.as_ref());
+        let floor_first = floor.and_then(|f| f.figures.handler_first_ms.as_ref());
+        let mut table = vec![vec![
+            String::new(),
+            "per request".into(),
+            "first request (class built)".into(),
+        ]];
+        for c in handled {
+            let per_request = c.figures.handler_us.as_ref().expect("filtered");
+            let us = format!("{:.1} us", per_request.p50);
+            let per_request = match floor_us {
+                Some(_) if is_floor(c) => format!("{us} (floor)"),
+                Some(f) if f.p50 > 0.0 => format!("{us} ({:.2}x)", per_request.p50 / f.p50),
+                _ => us,
+            };
+            let first = c.figures.handler_first_ms.as_ref().map_or("-".into(), |s| {
+                match (
+                    floor_first.and_then(|f| paired_difference(s, f)),
+                    is_floor(c),
+                ) {
+                    (Some(difference), false) => format!("{} ({difference:+.1} ms)", ms(s.p50)),
+                    (_, true) => format!("{} (floor)", ms(s.p50)),
+                    _ => ms(s.p50),
+                }
+            });
+            table.push(vec![label(c), per_request, first]);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
     for (title, pick) in [("Warm, one request at a time", 0), ("Warm, concurrent", 1)] {
         let title = if pick == 1 {
             format!("{title} ({} in flight)", report.concurrency)
