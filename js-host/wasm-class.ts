@@ -4,6 +4,10 @@ import { GenezioDeploy, GenezioMethod } from "@genezio/types";
 import type { GenezioHttpRequest, GenezioHttpResponse } from "@genezio/types";
 import { WasmHost } from "./gzrs/wasm-host.mjs";
 
+// Starts compiling the module now, off the main thread, while Node finishes loading: on
+// genezio-cloud the class is built only inside the first request, which then finds it ready.
+WasmHost.load(import.meta.url, "./gzrs/service.wasm");
+
 @GenezioDeploy()
 export class __CLASS__ {
   private host: WasmHost;

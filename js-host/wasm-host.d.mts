@@ -9,6 +9,8 @@ export declare class WasmHost {
   static load(baseUrl: string, wasmPath: string): WasmHost;
   resets: number;
   readonly inFlight: number;
+  /** Settles when the module is compiled and, if the service could start, instantiated. */
+  whenReady(): Promise<void>;
   handle(req: unknown): Promise<GenezioResponse>;
 }
 

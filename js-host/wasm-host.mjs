@@ -20,7 +20,13 @@ const GZRS_VERSION = "__GZRS_VERSION__";
 
 export class WasmHost {
   /**
-   * Compiles the module once per process and returns its host.
+   * The host of the module at `wasmPath`, one per process. Never throws: the module is compiled
+   * off the main thread (V8's asynchronous compile), and instantiated as soon as it is ready, so
+   * a call at import (the generated class makes one) overlaps the compile with the rest of
+   * Node's start; on genezio-cloud, which builds the class only inside the first request, that
+   * request then finds the module ready. Requests that arrive earlier wait for it. A module
+   * that cannot be read or compiled, or a service that fails to start, answers every request
+   * with a 500 saying why.
    * @param baseUrl `import.meta.url` of the caller
    * @param wasmPath the `.wasm` file's path relative to the caller
    */
@@ -28,15 +34,15 @@ export class WasmHost {
     const key = new URL(wasmPath, baseUrl).href;
     let host = hosts.get(key);
     if (!host) {
-      host = new WasmHost(new WebAssembly.Module(readPayload(baseUrl, wasmPath, "wasm module")));
+      host = new WasmHost(baseUrl, wasmPath);
       hosts.set(key, host);
-      // One line per instance, so a deploy's logs say how it runs.
-      console.log(`gzrs: wasm mode, in-process, ${CPU}, gzrs ${GZRS_VERSION}`);
     }
     return host;
   }
 
   #module;
+  #ready; // settles once the module is compiled (and, if it could be, instantiated)
+  #unavailable; // why the module can never run here, once that is known
   #exports;
   #wasi;
   #generation = 0; // bumped per instance, so answers meant for a dead one are dropped
@@ -50,13 +56,42 @@ export class WasmHost {
   /** How many times the instance was re-created after a trap. */
   resets = 0;
 
-  constructor(module) {
-    this.#module = module;
-    this.#instantiate();
+  constructor(baseUrl, wasmPath) {
+    let bytes;
+    try {
+      bytes = readPayload(baseUrl, wasmPath, "wasm module");
+    } catch (error) {
+      this.#unavailable = error.message;
+      console.error(error.message);
+      return;
+    }
+    // One line per instance, so a deploy's logs say how it runs.
+    console.log(`gzrs: wasm mode, in-process, ${CPU}, gzrs ${GZRS_VERSION}`);
+    this.#ready = WebAssembly.compile(bytes).then(
+      (module) => {
+        this.#module = module;
+        try {
+          this.#instantiate();
+        } catch (error) {
+          // The first request tries again, and answers why if it fails the same way.
+          console.error(error.message);
+        }
+      },
+      (error) => {
+        this.#unavailable =
+          `gzrs: the service's wasm module cannot be compiled (${error.message}). ` +
+          "Rebuild with `gzrs build --mode wasm` and redeploy.";
+        console.error(this.#unavailable);
+      },
+    );
   }
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   handle(req) {
+    if (!this.#module) {
+      if (this.#unavailable) return Promise.resolve(errorResponse(500, this.#unavailable));
+      return this.#ready.then(() => this.handle(req));
+    }
     let meta, rawBody;
     try {
       [meta, rawBody] = marshal(req);
@@ -75,6 +110,11 @@ export class WasmHost {
     // it only queues a microtask, and none runs before this function returns.
     if (done) return Promise.resolve(this.#takeFinished());
     return new Promise((resolve) => this.#pending.set(task, resolve));
+  }
+
+  /** Settles when the module is compiled and, if the service could start, instantiated. */
+  whenReady() {
+    return this.#ready ?? Promise.resolve();
   }
 
   /** Requests in flight on the current instance. */

@@ -13,7 +13,7 @@ const wasmPath = path.join(gzrsDir, "service.wasm");
 if (child === "--child") {
   const { WasmHost } = await import(pathToFileURL(path.join(gzrsDir, "wasm-host.mjs")).href);
   const start = process.hrtime.bigint();
-  WasmHost.load(pathToFileURL(gzrsDir + "/").href, "./service.wasm");
+  await WasmHost.load(pathToFileURL(gzrsDir + "/").href, "./service.wasm").whenReady();
   process.stdout.write(`${Number(process.hrtime.bigint() - start) / 1e6}\n`);
 } else {
   const runs = Number(runsArg ?? 20);

@@ -2,6 +2,8 @@
 // `gzrs build --mode wasm` into $GZRS_FIXTURE_PROJECT (the test script does that first).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -95,4 +97,31 @@ test("bad request objects answer 400 with a message and the instance keeps servi
   }
   assert.equal(host.resets, resetsBefore, "bad input must not cost the instance");
   assert.equal((await host.handle(request("GET", "/"))).statusCode, 200);
+});
+
+test("requests that arrive while the module compiles are answered once it is ready", async () => {
+  // A second copy of the module, so this host is new and still compiling when asked.
+  const dir = await mkdtemp(path.join(os.tmpdir(), "gzrs-host-"));
+  await copyFile(path.join(gzrsDir, "service.wasm"), path.join(dir, "service.wasm"));
+  const fresh = WasmHost.load(pathToFileURL(dir + "/").href, "./service.wasm");
+  const early = await Promise.all([fresh.handle(request("GET", "/")), fresh.handle(request("GET", "/yield/3"))]);
+  assert.deepEqual(early.map((r) => [r.statusCode, r.body]), [[200, "fixture root"], [200, "yielded 3"]]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("a module that is missing or corrupt answers 500 saying so, and loading it never throws", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "gzrs-host-"));
+  const missing = WasmHost.load(pathToFileURL(dir + "/").href, "./service.wasm");
+  for (let i = 0; i < 2; i++) {
+    const res = await missing.handle(request("GET", "/"));
+    assert.equal(res.statusCode, 500);
+    assert.match(JSON.parse(res.body).error, /cannot find the service's wasm module/);
+  }
+  const wasm = await readFile(path.join(gzrsDir, "service.wasm"));
+  await writeFile(path.join(dir, "cut.wasm"), wasm.subarray(0, wasm.length >> 1));
+  const corrupt = WasmHost.load(pathToFileURL(dir + "/").href, "./cut.wasm");
+  const res = await corrupt.handle(request("GET", "/"));
+  assert.equal(res.statusCode, 500);
+  assert.match(JSON.parse(res.body).error, /cannot be compiled.*Rebuild with `gzrs build --mode wasm`/);
+  await rm(dir, { recursive: true, force: true });
 });
