@@ -14,11 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { CPU, errorResponse, locateFile, marshal } from "./host-common.mjs";
 
-// A CommonJS `require` of child_process: an ESM import of a builtin builds a namespace of all
-// its exports, which costs about half a millisecond more at init, where every millisecond
-// counts. (Not named `require`: Genezio's esbuild banner declares one in the bundle.)
+// Builtins are required when first needed, not imported: the trap never needs node:net, and an
+// ESM import of a builtin builds a namespace of all its exports. (Not named `require`:
+// Genezio's esbuild banner declares one in the bundle.)
 const builtin = createBuiltinRequire(import.meta.url);
-const { spawn, spawnSync } = builtin("node:child_process");
 
 // True until the event loop first turns: a constructor that runs now runs at import, during the
 // Lambda's init, when the Runtime API has not handed an event to anyone yet.
@@ -116,32 +115,59 @@ class Unavailable {
 }
 
 /**
- * The shipped executable, checked in microseconds: it exists, it is an executable for this CPU
- * (its ELF header), and it has the size recorded at build time. Its bytes are checked by the
- * executable itself when it starts (its fingerprint, `GZRS_EXPECT_EXECUTABLE`; see gzrs-native's
- * integrity module), which exits with CORRUPT_EXIT if they do not match. Every failure is an
- * Error that says what to do.
+ * The shipped executable, checked without reading it: it exists and has the size recorded at
+ * build time. Its bytes are checked by the executable itself when it starts (its fingerprint,
+ * `GZRS_EXPECT_EXECUTABLE`; see gzrs-native's integrity module), which exits with CORRUPT_EXIT if
+ * they do not match; a file that cannot be run at all (another CPU, not an executable) is
+ * diagnosed when starting it fails (`startFailure`), so a good start reads nothing: each fs
+ * call in a fresh process costs a fraction of a millisecond. Every failure is an Error that
+ * says what to do.
  */
 function verifiedBinary(baseUrl, expected) {
   const { file, stat } = locateFile(baseUrl, expected.path, "native executable");
+  if (stat.size !== expected.size) {
+    throw unrunnable(file) ?? corrupt(file, `${stat.size} bytes, built as ${expected.size}`);
+  }
+  return { file, stat, env: { ...process.env, GZRS_EXPECT_EXECUTABLE: `${expected.size}:${expected.fingerprint}` } };
+}
+
+/**
+ * Why `file` could not be started (`error`, from spawning it): the reason `unrunnable` finds, or
+ * the spawn error.
+ */
+function startFailure(file, error) {
+  return unrunnable(file) ?? new Error(`gzrs: could not start the native executable ${file}: ${error.message}`);
+}
+
+/**
+ * An Error naming why `file` cannot run on this machine at all, from its ELF header: not an
+ * executable, or one for another CPU (the usual reasons, and the ones to name). Undefined when
+ * the header is this CPU's or cannot be read.
+ */
+function unrunnable(file) {
   const header = Buffer.alloc(20);
-  const fd = openSync(file, "r");
-  const read = readSync(fd, header, 0, 20, 0);
-  closeSync(fd);
-  const elf = read === 20 && header.readUInt32BE(0) === 0x7f454c46;
-  if (!elf) {
-    throw new Error(`gzrs: ${file} is not a Linux executable. Rebuild with \`gzrs build --mode native\` and redeploy.`);
+  let read = 0;
+  try {
+    const fd = openSync(file, "r");
+    read = readSync(fd, header, 0, 20, 0);
+    closeSync(fd);
+  } catch {
+    return undefined; // unreadable: the caller's own reason stands
   }
-  const machine = ELF_MACHINES[header.readUInt16LE(18)] ?? `ELF machine ${header.readUInt16LE(18)}`;
-  if (machine !== HOST_ARCH) {
-    throw new Error(
+  let why;
+  if (read !== 20 || header.readUInt32BE(0) !== 0x7f454c46) {
+    why = `gzrs: ${file} is not a Linux executable. Rebuild with \`gzrs build --mode native\` and redeploy.`;
+  } else {
+    const machine = ELF_MACHINES[header.readUInt16LE(18)] ?? `ELF machine ${header.readUInt16LE(18)}`;
+    if (machine === HOST_ARCH) return undefined;
+    why =
       `gzrs: the native executable ${file} is an executable for ${machine}, but this machine is ` +
-        `${HOST_ARCH}. Rebuild with \`gzrs build --mode native\` (without --arch it ships both CPUs) ` +
-        `and redeploy.`,
-    );
+      `${HOST_ARCH}. Rebuild with \`gzrs build --mode native\` (without --arch it ships both CPUs) ` +
+      `and redeploy.`;
   }
-  if (stat.size !== expected.size) throw corrupt(file, `${stat.size} bytes, built as ${expected.size}`);
-  return { file, env: { ...process.env, GZRS_EXPECT_EXECUTABLE: `${expected.size}:${expected.fingerprint}` } };
+  const failure = new Error(why);
+  failure.lasting = true; // trying again would find the same file
+  return failure;
 }
 
 // gzrs-native's exit status for an executable that failed its own integrity check.
@@ -168,7 +194,7 @@ function runnable(binary) {
   const safe = (stat) => (stat.mode & 0o022) === 0 && (stat.uid === 0 || stat.uid === process.getuid?.());
   try {
     accessSync(binary.file, constants.X_OK);
-    if (safe(statSync(binary.file)) && safe(statSync(path.dirname(binary.file)))) {
+    if (safe(binary.stat) && safe(statSync(path.dirname(binary.file)))) {
       return { file: binary.file, dir: undefined };
     }
   } catch {
@@ -188,17 +214,49 @@ function runnable(binary) {
  */
 function trap(binary) {
   const { dir, file } = runnable(binary);
-  const run = spawnSync(...command(file, []), { stdio: "inherit", env: binary.env });
+  const run = runInheriting(...command(file, []), binary.env);
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (run.error) {
-    throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
-  }
+  if (run.error) throw startFailure(file, run.error);
   if (run.status === CORRUPT_EXIT) {
     throw corrupt(binary.file, FAILED_SELF_CHECK);
   }
   const how = run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`;
   console.error(`gzrs: the native service stopped (${how}); ending this instance so that it restarts`);
   process.exit(run.status || 1);
+}
+
+/**
+ * `spawnSync(file, args, { stdio: "inherit", env })`, through the binding node:child_process
+ * itself calls: loading node:child_process costs 1 to 2 ms of the trap's cold start (it loads
+ * its stream and pipe machinery), the binding 0.1 ms. Falls back to node:child_process where
+ * the binding is not offered. Answers `{ status, signal, error }` as spawnSync does.
+ */
+function runInheriting(file, args, env) {
+  let binding;
+  try {
+    binding = process.binding("spawn_sync");
+  } catch {
+    binding = undefined;
+  }
+  if (typeof binding?.spawn !== "function") {
+    return builtin("node:child_process").spawnSync(file, args, { stdio: "inherit", env });
+  }
+  const result = binding.spawn({
+    file,
+    args: [file, ...args],
+    envPairs: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    stdio: [0, 1, 2].map((fd) => ({ type: "inherit", fd })),
+    detached: false,
+    windowsHide: false,
+    windowsVerbatimArguments: false,
+    killSignal: undefined,
+    maxBuffer: Infinity,
+    timeout: 0,
+  });
+  const error = result.error
+    ? new Error(`spawnSync ${file} ${builtin("node:util").getSystemErrorName(result.error)}`)
+    : undefined;
+  return { status: result.status ?? null, signal: result.signal ?? null, error };
 }
 
 /** The executable beside Node, answering forwarded requests over a unix socket. */
@@ -259,6 +317,7 @@ class Sidecar {
     this.starts++;
     // Loaded here, not at import: the trap never needs it, and every module costs init time.
     const net = await import("node:net");
+    const { spawn } = builtin("node:child_process");
     const { dir: copyDir, file } = runnable(this.#binary);
     // The socket, in a fresh directory only this user can enter.
     const dir = copyDir ?? mkdtempSync(path.join(os.tmpdir(), "gzrs-"));
@@ -279,7 +338,7 @@ class Sidecar {
           stdio: ["ignore", "inherit", "inherit"],
           env: this.#binary.env,
         });
-        child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
+        child.on("error", (error) => fail(startFailure(file, error)));
         const exitedEarly = (code, signal) =>
           fail(
             code === CORRUPT_EXIT

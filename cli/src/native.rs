@@ -253,3 +253,54 @@ fn compile_hint(log: &str, arch: Arch) -> String {
     }
     hints.iter().map(|h| format!("\nhint: {h}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crate_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        for (path, text) in files {
+            let file = dir.path().join(path);
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, text).unwrap();
+        }
+        dir
+    }
+
+    fn generated_main(krate: &tempfile::TempDir) -> String {
+        let user = UserCrate::load(krate.path()).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let entry = write_entry_crate(&user, work.path()).unwrap();
+        fs::read_to_string(entry.join("src/main.rs")).unwrap()
+    }
+
+    #[test]
+    fn the_executable_gets_gzrs_allocator_unless_the_service_declares_its_own() {
+        let plain = crate_with(&[("src/lib.rs", "pub fn app() {}\n")]);
+        let main = generated_main(&plain);
+        assert!(
+            main.contains("#[global_allocator]") && main.contains("gzrs_native::Allocator"),
+            "{main}"
+        );
+
+        // Declared in a module file: found anywhere under src/.
+        let own = crate_with(&[
+            ("src/lib.rs", "mod alloc;\npub fn app() {}\n"),
+            (
+                "src/alloc/mod.rs",
+                "#[global_allocator]\nstatic A: std::alloc::System = std::alloc::System;\n",
+            ),
+        ]);
+        let main = generated_main(&own);
+        assert!(
+            !main.contains("global_allocator") && main.contains("gzrs_native::start"),
+            "{main}"
+        );
+    }
+}
