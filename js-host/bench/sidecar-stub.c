@@ -12,7 +12,8 @@ int main(int argc, char **argv) {
   int s = socket(AF_UNIX, SOCK_STREAM, 0);
   struct sockaddr_un address = {0};
   address.sun_family = AF_UNIX;
-  strncpy(address.sun_path, argv[2], sizeof address.sun_path - 1);
+  if (strlen(argv[2]) >= sizeof address.sun_path) return 2;
+  memcpy(address.sun_path, argv[2], strlen(argv[2]) + 1);
   if (connect(s, (struct sockaddr *)&address, sizeof address)) return 1;
   static char in[1 << 20];
   char out[512];
