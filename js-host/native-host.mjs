@@ -227,32 +227,29 @@ function trap(binary) {
 
 /**
  * `spawnSync(file, args, { stdio: "inherit", env })`, through the binding node:child_process
- * itself calls: loading node:child_process costs 1 to 2 ms of the trap's cold start (it loads
- * its stream and pipe machinery), the binding 0.1 ms. Falls back to node:child_process where
- * the binding is not offered. Answers `{ status, signal, error }` as spawnSync does.
+ * itself calls, so the trap does not load node:child_process at init: 1–2 ms in a process that
+ * has not loaded node:net, 0.1–0.3 ms under aws-lambda-ric, which has (`trap-prep.mjs`). Falls
+ * back to node:child_process where the binding is missing or refuses the options. Answers
+ * `{ status, signal, error }` as spawnSync does.
  */
 function runInheriting(file, args, env) {
-  let binding;
+  let result;
   try {
-    binding = process.binding("spawn_sync");
+    result = process.binding("spawn_sync").spawn({
+      file,
+      args: [file, ...args],
+      envPairs: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+      stdio: [0, 1, 2].map((fd) => ({ type: "inherit", fd })),
+      detached: false,
+      windowsHide: false,
+      windowsVerbatimArguments: false,
+      killSignal: undefined,
+      maxBuffer: Infinity,
+      timeout: 0,
+    });
   } catch {
-    binding = undefined;
-  }
-  if (typeof binding?.spawn !== "function") {
     return builtin("node:child_process").spawnSync(file, args, { stdio: "inherit", env });
   }
-  const result = binding.spawn({
-    file,
-    args: [file, ...args],
-    envPairs: Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    stdio: [0, 1, 2].map((fd) => ({ type: "inherit", fd })),
-    detached: false,
-    windowsHide: false,
-    windowsVerbatimArguments: false,
-    killSignal: undefined,
-    maxBuffer: Infinity,
-    timeout: 0,
-  });
   const error = result.error
     ? new Error(`spawnSync ${file} ${builtin("node:util").getSystemErrorName(result.error)}`)
     : undefined;
