@@ -6,7 +6,10 @@
 //!
 //! Measured: spawn to listening (the module's import) and spawn to the first response (the
 //! class's construction included), warm latency one at a time and with `--concurrency` in
-//! flight, throughput, and the peak memory of the process group.
+//! flight, throughput, and the peak memory of the process group. And, without the HTTP front
+//! (whose cost is the same for every contestant and hides what each mode adds), Genezio's
+//! handler called in-process by `js-host/bench/cloud-handler.mjs`: microseconds a request after
+//! a warm-up, and the first request, in fresh processes, rounds alternating.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

@@ -61,7 +61,8 @@ pub struct BenchArgs {
     /// runtime loop against the Runtime API emulator, the class built at init, native mode as
     /// the trap), `cloud` (genezio-cloud, where new projects land: the genezio bundle's handler
     /// in one Node process behind an HTTP front, the class built in the first request, native
-    /// mode as the sidecar), or both, one after the other.
+    /// mode as the sidecar; also that handler called in-process, without HTTP, for what each
+    /// mode adds per request), or both, one after the other.
     #[arg(long, value_enum, default_value_t = Provider::Both)]
     provider: Provider,
     /// The Node runtime loop that runs the aws bundles.
