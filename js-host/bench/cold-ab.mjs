@@ -4,7 +4,8 @@
 // medians and the median of its paired differences to the first bundle's, round by round.
 // Usage: node cold-ab.mjs aws|cloud CLASS/METHOD ROUNDS NAME=TASK_ROOT...
 //   (aws: `genezio bundleClass --cloudAdapter aws` bundles, run by aws-lambda-ric from
-//   tests/node or AWS_LAMBDA_RIC=path; cloud: `--cloudAdapter genezio` bundles)
+//   tests/node or AWS_LAMBDA_RIC=path; cloud: `--cloudAdapter genezio` bundles). COLD_AB_DEBUG=1
+//   shows the runtime's output and the stub Runtime API's requests.
 import http from "node:http";
 import { spawn } from "node:child_process";
 
