@@ -115,34 +115,25 @@ class Unavailable {
 }
 
 /**
- * The shipped executable, checked without reading it: it exists and has the size recorded at
- * build time. Its bytes are checked by the executable itself when it starts (its fingerprint,
- * `GZRS_EXPECT_EXECUTABLE`; see gzrs-native's integrity module), which exits with CORRUPT_EXIT if
- * they do not match; a file that cannot be run at all (another CPU, not an executable) is
- * diagnosed when starting it fails (`startFailure`), so a good start reads nothing: each fs
- * call in a fresh process costs a fraction of a millisecond. Every failure is an Error that
- * says what to do.
+ * The shipped executable, checked in microseconds: it exists, its ELF header (20 bytes) is an
+ * executable for this CPU, and it has the size recorded at build time. The header must be read
+ * before anything runs it: a file that is not an executable would not merely fail to start,
+ * since `execvp` hands such a file to `/bin/sh` as a script. Its bytes are checked by the
+ * executable itself when it starts (its fingerprint, `GZRS_EXPECT_EXECUTABLE`; see gzrs-native's
+ * integrity module), which exits with CORRUPT_EXIT if they do not match. Every failure is an
+ * Error that says what to do.
  */
 function verifiedBinary(baseUrl, expected) {
   const { file, stat } = locateFile(baseUrl, expected.path, "native executable");
-  if (stat.size !== expected.size) {
-    throw unrunnable(file) ?? corrupt(file, `${stat.size} bytes, built as ${expected.size}`);
-  }
+  const wrong = unrunnable(file);
+  if (wrong) throw wrong;
+  if (stat.size !== expected.size) throw corrupt(file, `${stat.size} bytes, built as ${expected.size}`);
   return { file, stat, env: { ...process.env, GZRS_EXPECT_EXECUTABLE: `${expected.size}:${expected.fingerprint}` } };
 }
 
 /**
- * Why `file` could not be started (`error`, from spawning it): the reason `unrunnable` finds, or
- * the spawn error.
- */
-function startFailure(file, error) {
-  return unrunnable(file) ?? new Error(`gzrs: could not start the native executable ${file}: ${error.message}`);
-}
-
-/**
  * An Error naming why `file` cannot run on this machine at all, from its ELF header: not an
- * executable, or one for another CPU (the usual reasons, and the ones to name). Undefined when
- * the header is this CPU's or cannot be read.
+ * executable, or one for another CPU, or unreadable. Undefined when the header is this CPU's.
  */
 function unrunnable(file) {
   const header = Buffer.alloc(20);
@@ -151,8 +142,9 @@ function unrunnable(file) {
     const fd = openSync(file, "r");
     read = readSync(fd, header, 0, 20, 0);
     closeSync(fd);
-  } catch {
-    return undefined; // unreadable: the caller's own reason stands
+  } catch (error) {
+    // Nothing runs that could not be checked.
+    return new Error(`gzrs: cannot read the native executable ${file}: ${error.message}`);
   }
   let why;
   if (read !== 20 || header.readUInt32BE(0) !== 0x7f454c46) {
@@ -216,7 +208,9 @@ function trap(binary) {
   const { dir, file } = runnable(binary);
   const run = runInheriting(...command(file, []), binary.env);
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (run.error) throw startFailure(file, run.error);
+  if (run.error) {
+    throw new Error(`gzrs: could not start the native executable ${file}: ${run.error.message}`);
+  }
   if (run.status === CORRUPT_EXIT) {
     throw corrupt(binary.file, FAILED_SELF_CHECK);
   }
@@ -335,7 +329,7 @@ class Sidecar {
           stdio: ["ignore", "inherit", "inherit"],
           env: this.#binary.env,
         });
-        child.on("error", (error) => fail(startFailure(file, error)));
+        child.on("error", (error) => fail(`gzrs: could not start the native executable ${file}: ${error.message}`));
         const exitedEarly = (code, signal) =>
           fail(
             code === CORRUPT_EXIT

@@ -168,6 +168,15 @@ fn an_executable_that_cannot_start_is_a_clear_error_not_a_hang() {
     });
     problems.extend(check_cannot_start(&corrupt, "is corrupt"));
 
+    // The recorded size but no executable at all: the start fails (ENOEXEC), and only then is
+    // its header read, to say why.
+    let not_elf = spoiled_bundle("not-elf", |task| {
+        let mut bytes = fs::read(binary(task)).unwrap();
+        bytes[..4].copy_from_slice(b"gzrs");
+        fs::write(binary(task), bytes).unwrap();
+    });
+    problems.extend(check_cannot_start(&not_elf, "is not a Linux executable"));
+
     let missing = spoiled_bundle("missing", |task| fs::remove_file(binary(task)).unwrap());
     problems.extend(check_cannot_start(
         &missing,

@@ -214,6 +214,18 @@ fn a_missing_corrupt_or_other_cpu_executable_is_a_clear_error_through_genezio_cl
     });
     problems.extend(check_cannot_start(&serve(&corrupt), "is corrupt"));
 
+    // The recorded size but no executable at all: starting it fails, and only then is its
+    // header read, to say why.
+    let not_elf = spoiled("not-elf", |task| {
+        let mut bytes = fs::read(x86(task)).unwrap();
+        bytes[..4].copy_from_slice(b"gzrs");
+        fs::write(x86(task), bytes).unwrap();
+    });
+    problems.extend(check_cannot_start(
+        &serve(&not_elf),
+        "is not a Linux executable",
+    ));
+
     // Built for arm64 only: nothing for genezio-cloud's x86_64, said at build time and on every
     // request.
     let arm64 = project(
