@@ -25,7 +25,26 @@ export function marshal(req) {
     queryStringParameters: req.queryStringParameters,
     isBase64Encoded: binary,
   });
-  return [meta, rawBody];
+  return [meta, rawBody, binary];
+}
+
+// gzrs-core's limit on a decoded body (its `limits` module states them all). The hosts check it
+// too, before the body is copied to the service, so an oversized body costs nothing there.
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A 413 for a raw body that is surely over the limit once decoded, as gzrs-core would answer it;
+ * undefined for any other (gzrs-core then measures it exactly).
+ */
+export function oversizedBody(rawBody, base64) {
+  if (rawBody === undefined) return undefined;
+  // Base64 is ASCII: four characters per three bytes. Other text has at least a byte a unit.
+  const bytes = base64 ? (Math.max(rawBody.length - 4, 0) >>> 2) * 3 : rawBody.length;
+  if (bytes <= MAX_BODY_BYTES) return undefined;
+  return errorResponse(
+    413,
+    `the request body is ${bytes} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`,
+  );
 }
 
 /** This machine's CPU, by gzrs's (and Genezio's) architecture names. */

@@ -12,7 +12,7 @@ import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, 
 import { createRequire as createBuiltinRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { CPU, errorResponse, locateFile, marshal } from "./host-common.mjs";
+import { CPU, errorResponse, locateFile, marshal, oversizedBody } from "./host-common.mjs";
 
 // Builtins are required when first needed, not imported: the trap never needs node:net, and an
 // ESM import of a builtin builds a namespace of all its exports. (Not named `require`:
@@ -266,12 +266,14 @@ class Sidecar {
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   async handle(req) {
-    let meta, rawBody;
+    let meta, rawBody, base64;
     try {
-      [meta, rawBody] = marshal(req);
+      [meta, rawBody, base64] = marshal(req);
     } catch (error) {
       return errorResponse(400, `invalid request object: ${error.message}`);
     }
+    const oversized = oversizedBody(rawBody, base64);
+    if (oversized) return oversized;
     if (this.#lasting) return errorResponse(500, this.#lasting);
     let connection;
     try {
@@ -356,12 +358,21 @@ class Sidecar {
     const frames = new FrameReader((id, head, binary) => {
       const resolve = this.#pending.get(id);
       if (!resolve) return;
-      this.#pending.delete(id);
       const response = JSON.parse(head.toString("utf8"));
+      if (response === null || typeof response !== "object") throw new Error("an answer is not an object");
       if (response.body === undefined) response.body = binary ?? Buffer.alloc(0);
+      this.#pending.delete(id);
       resolve(response);
     });
-    socket.on("data", (chunk) => frames.push(chunk));
+    socket.on("data", (chunk) => {
+      try {
+        frames.push(chunk);
+      } catch (error) {
+        // The stream is out of step: nothing more on it can be trusted.
+        console.error(`gzrs: the native service sent a malformed answer (${error.message})`);
+        end("sent a malformed answer");
+      }
+    });
     let ended = false;
     const end = (why) => {
       if (ended) return;
@@ -402,8 +413,17 @@ function requestFrame(id, meta, rawBody) {
   return frame.subarray(0, 12 + metaLength + (rawBody === undefined ? 0 : bodyLength));
 }
 
-/** Splits the socket's byte stream into answer frames (see gzrs-native's sidecar module). */
-class FrameReader {
+// An answer's head is small, and its body within Lambda's 6 MB; lengths past these mean the
+// stream is out of step (gzrs-native's sidecar module sets the same bounds on requests).
+const HEAD_LIMIT = 16 << 20;
+const BINARY_LIMIT = 256 << 20;
+
+/**
+ * Splits the socket's byte stream into answer frames (see gzrs-native's sidecar module). Throws
+ * when a header's lengths are out of bounds, or when `onFrame` throws; the stream cannot be
+ * trusted after either.
+ */
+export class FrameReader {
   #chunks = [];
   #length = 0;
   #onFrame;
@@ -421,6 +441,9 @@ class FrameReader {
       const id = header.readUInt32LE(0);
       const headLength = header.readUInt32LE(4);
       const binaryLength = header.readUInt32LE(8);
+      if (headLength > HEAD_LIMIT || (binaryLength !== NO_BODY && binaryLength > BINARY_LIMIT)) {
+        throw new Error(`bad frame header (head ${headLength} bytes, body ${binaryLength} bytes)`);
+      }
       const total = 12 + headLength + (binaryLength === NO_BODY ? 0 : binaryLength);
       if (this.#length < total) return;
       const frame = this.#take(total);

@@ -7,7 +7,7 @@
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
 // `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
 // the same compiled module, serves the next one.
-import { CPU, errorResponse, marshal, readPayload } from "./host-common.mjs";
+import { CPU, errorResponse, marshal, oversizedBody, readPayload } from "./host-common.mjs";
 import { createWasi } from "./wasi.mjs";
 
 const hosts = new Map();
@@ -92,12 +92,14 @@ export class WasmHost {
       if (this.#unavailable) return Promise.resolve(errorResponse(500, this.#unavailable));
       return this.#ready.then(() => this.handle(req));
     }
-    let meta, rawBody;
+    let meta, rawBody, base64;
     try {
-      [meta, rawBody] = marshal(req);
+      [meta, rawBody, base64] = marshal(req);
     } catch (error) {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
+    const oversized = oversizedBody(rawBody, base64);
+    if (oversized) return Promise.resolve(oversized);
     const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
     let done;
     try {

@@ -18,3 +18,6 @@ GZRS_FIXTURE_PROJECT="$FIXTURE" node --test js-host/test/
 
 echo "==> cargo test --workspace"
 cargo test --workspace --no-fail-fast
+
+echo "==> fuzzing every parser that reads outside bytes, 30 s each (scripts/fuzz.sh)"
+GZRS_FUZZ_BUILD=dev bash scripts/fuzz.sh 30

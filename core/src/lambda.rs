@@ -54,7 +54,10 @@ struct JsonRpcProbe {
 pub fn dispatch(event: &[u8], class: &str, method: &str) -> Dispatch {
     let event: Event = match serde_json::from_slice(event) {
         Ok(event) => event,
-        Err(e) => return Dispatch::Answer(error(400, &format!("malformed event: {e}"))),
+        Err(e) => {
+            let why = crate::limits::malformed_json("event", &e);
+            return Dispatch::Answer(error(why.status.as_u16(), &why.message));
+        }
     };
     if event.genezio_event_type.as_deref() == Some("cron") {
         // Genezio calls the named method with no arguments and answers nothing. An HTTP service

@@ -9,11 +9,14 @@
 //! [`lambda`] adds what Genezio's own Lambda handler does with an event before its class sees
 //! it (OPTIONS, unknown methods, JSON-RPC and cron events), for the native mode.
 //!
+//! [`limits`] states what one request may hold; every request is checked against it here.
+//!
 //! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
 //! thing in each.
 
 mod error;
 pub mod lambda;
+pub mod limits;
 mod request;
 mod response;
 mod service;

@@ -5,7 +5,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::{Body, ContractError};
+use crate::{limits, Body, ContractError};
 
 /// The request object a Genezio HTTP method receives, in every shape Genezio produces it:
 /// genezio-aws and `genezio local` (query values may be arrays), and genezio-cloud (lower-case
@@ -69,7 +69,7 @@ impl RequestObject {
     /// Parses a request object from its JSON text (a `&str`, or UTF-8 bytes).
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, ContractError> {
         serde_json::from_slice(json.as_ref())
-            .map_err(|e| ContractError::bad_request(format!("malformed request object: {e}")))
+            .map_err(|e| limits::malformed_json("request object", &e))
     }
 
     /// Builds the `http::Request` the user's service receives.
@@ -103,10 +103,14 @@ impl RequestObject {
             target.push('?');
             target.push_str(&query);
         }
+        limits::check_url(&target)?;
         let uri: Uri = target.parse().map_err(|e| {
             ContractError::bad_request(format!("invalid request path {path:?}: {e}"))
         })?;
 
+        if let Some(headers) = &self.headers {
+            limits::check_headers(headers.0.iter().map(|(n, v)| (n.as_str(), v.as_slice())))?;
+        }
         let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
         let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;
         let mut request = Request::builder()
@@ -247,14 +251,20 @@ impl<'de> Visitor<'de> for ValuesVisitor {
 }
 
 fn decode_body(raw: Option<Bytes>, base64: bool) -> Result<Bytes, ContractError> {
-    match raw {
-        None => Ok(Bytes::new()),
-        Some(text) if base64 => base64::engine::general_purpose::STANDARD
-            .decode(text.trim_ascii_end())
-            .map(Bytes::from)
-            .map_err(|e| ContractError::bad_request(format!("body is not valid base64: {e}"))),
-        Some(bytes) => Ok(bytes),
+    let Some(text) = raw else {
+        return Ok(Bytes::new());
+    };
+    limits::check_raw_body(text.len(), base64)?;
+    if !base64 {
+        return Ok(text);
     }
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(text.trim_ascii_end())
+        .map_err(|e| ContractError::bad_request(format!("body is not valid base64: {e}")))?;
+    if body.len() > limits::MAX_BODY_BYTES {
+        return Err(limits::body_too_large(body.len()));
+    }
+    Ok(Bytes::from(body))
 }
 
 #[cfg(test)]
@@ -383,5 +393,77 @@ mod tests {
         }
         let err = RequestObject::from_json("{not json").unwrap_err();
         assert!(err.message.contains("malformed request object"));
+    }
+
+    #[test]
+    fn over_limit_requests_get_413_431_or_400_naming_the_limit() {
+        use crate::limits::*;
+        let get = |extra: Value| {
+            let mut object = json!({"http": {"method": "POST", "path": "/C/m/x"}});
+            for (k, v) in extra.as_object().unwrap() {
+                object[k] = v.clone();
+            }
+            parse(object)
+        };
+        let cases = [
+            (json!({"rawBody": "a".repeat(MAX_BODY_BYTES + 1)}), 413, "6 MiB"),
+            (
+                json!({"rawBody": "QUFB".repeat(MAX_BODY_BYTES / 3 + 1), "isBase64Encoded": true}),
+                413,
+                "body",
+            ),
+            (
+                json!({"headers": {"x-big": "v".repeat(MAX_HEADER_BYTES)}}),
+                431,
+                "x-big",
+            ),
+            (
+                json!({"headers": (0..=MAX_HEADERS).map(|i| (format!("h{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+                431,
+                "headers",
+            ),
+            (
+                json!({"queryStringParameters": {"q": "a".repeat(MAX_URL_BYTES)}}),
+                400,
+                "URL",
+            ),
+        ];
+        for (extra, status, words) in cases {
+            let err = get(extra).unwrap_err();
+            assert_eq!(err.status, status, "{}", err.message);
+            assert!(err.message.contains(words), "{}", err.message);
+            assert!(err.message.contains("limit"), "{}", err.message);
+        }
+        // At the limits, everything passes.
+        let at = get(json!({
+            "rawBody": "a".repeat(MAX_BODY_BYTES),
+            "headers": {"x": "v".repeat(MAX_HEADER_BYTES - 1)},
+        }));
+        assert!(at.is_ok());
+    }
+
+    #[test]
+    fn json_nested_past_the_limit_is_a_400_that_says_so() {
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"http":{{"method":"GET","path":"/C/m"}},"headers":{{"x":{}"v"{}}}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let depth = crate::limits::MAX_JSON_DEPTH;
+        let err = RequestObject::from_json(nested(depth + 1)).unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(err.message.contains("nests deeper than 128"), "{}", err.message);
+        // Within the limit, nested arrays of values flatten.
+        let object = RequestObject::from_json(nested(depth - 3)).unwrap();
+        assert_eq!(object.into_http().unwrap().headers()["x"], "v");
+        // Fields gzrs does not read are skipped without recursing, at any depth.
+        let ignored = format!(
+            r#"{{"http":{{"method":"GET","path":"/C/m"}},"extra":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(RequestObject::from_json(ignored).unwrap().into_http().is_ok());
     }
 }

@@ -29,9 +29,9 @@ use crate::answer;
 /// `u32::MAX` as a length: no body at all (distinct from an empty one).
 pub const NO_BODY: u32 = u32::MAX;
 /// Request objects are small; a larger meta length means the stream is out of step.
-const META_LIMIT: u32 = 16 << 20;
+pub const META_LIMIT: u32 = 16 << 20;
 /// Above what any Genezio host accepts (6 MB), so a real body is never refused here.
-const BODY_LIMIT: u32 = 256 << 20;
+pub const BODY_LIMIT: u32 = 256 << 20;
 
 /// Connects to the class's socket at `socket` and serves until it closes.
 pub fn run<S, B>(service: S, socket: &str) -> io::Result<()>
