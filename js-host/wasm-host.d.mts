@@ -8,11 +8,21 @@ export interface GenezioResponse {
 export declare class WasmHost {
   static load(baseUrl: string, wasmPath: string): WasmHost;
   resets: number;
+  /** Requests run again after another request's panic ended the instance they were on. */
+  retried: number;
   readonly inFlight: number;
+  /** What the host and instance hold for requests in flight (the soak checks it). */
+  readonly tables: {
+    pending: number;
+    instanceTasks: number;
+    scheduled: number;
+    hostCalls: number;
+    memoryBytes: number;
+  };
   /** Settles when the module is compiled and, if the service could start, instantiated. */
   whenReady(): Promise<void>;
   handle(req: unknown): Promise<GenezioResponse>;
 }
 
-export declare function marshal(req: unknown): [string, string | undefined];
+export declare function marshal(req: unknown): [string, string | undefined, boolean];
 export declare function errorResponse(statusCode: number, message: string): GenezioResponse;

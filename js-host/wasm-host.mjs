@@ -13,6 +13,10 @@ import { createWasi } from "./wasi.mjs";
 const hosts = new Map();
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Methods a request may be repeated with (RFC 9110, 9.2.2): retried after another's panic. */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+/** How often one request may be run again because other requests' panics ended its instance. */
+const MAX_RETRIES = 3;
 /** Waits this long or longer are tokio's idle probe, not a timer anybody set. */
 const IDLE_PARK_MS = 3_600_000;
 // Written in by `gzrs build`.
@@ -55,6 +59,8 @@ export class WasmHost {
   #hostCalls = new Map(); // gzrs-platform call id -> how to cancel it
   /** How many times the instance was re-created after a trap. */
   resets = 0;
+  /** Requests run again after another request's panic ended the instance they were on. */
+  retried = 0;
 
   constructor(baseUrl, wasmPath) {
     let bytes;
@@ -100,18 +106,23 @@ export class WasmHost {
     }
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return Promise.resolve(oversized);
+    return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(req.http?.method) ? MAX_RETRIES : 0 });
+  }
+
+  /** Runs one request (`job`: its marshalled object, and how often it may yet be retried). */
+  #run(job) {
     const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
     let done;
     try {
       if (!this.#exports) this.#instantiate();
-      done = this.#startTask(task, meta, rawBody);
+      done = this.#startTask(task, job.meta, job.rawBody);
     } catch (error) {
-      return Promise.resolve(this.#recover(error));
+      return Promise.resolve(this.#recover(error, task));
     }
     // Most handlers finish on their first poll. A wake-up during it is safe to register after:
     // it only queues a microtask, and none runs before this function returns.
     if (done) return Promise.resolve(this.#takeFinished());
-    return new Promise((resolve) => this.#pending.set(task, resolve));
+    return new Promise((resolve) => this.#pending.set(task, { resolve, job }));
   }
 
   /** Settles when the module is compiled and, if the service could start, instantiated. */
@@ -122,6 +133,21 @@ export class WasmHost {
   /** Requests in flight on the current instance. */
   get inFlight() {
     return this.#pending.size;
+  }
+
+  /**
+   * What the host and the instance hold for requests in flight, for the soak to check it all
+   * returns to zero: tasks on both sides, wake-ups queued, platform calls (timers, fetches)
+   * open, and the instance's memory (which a wasm instance never gives back).
+   */
+  get tables() {
+    return {
+      pending: this.#pending.size,
+      instanceTasks: this.#exports?.gzrs_pending_tasks?.() ?? 0,
+      scheduled: this.#scheduled.size,
+      hostCalls: this.#hostCalls.size,
+      memoryBytes: this.#exports?.memory.buffer.byteLength ?? 0,
+    };
   }
 
   // The request object's JSON then its raw body, written straight into one buffer the instance
@@ -167,10 +193,10 @@ export class WasmHost {
         respond: (task, headPtr, headLen, bodyPtr, bodyLen, hasBinary) => {
           const response = JSON.parse(text(headPtr, headLen));
           if (hasBinary) response.body = Buffer.from(new Uint8Array(memory(), bodyPtr, bodyLen));
-          const resolve = this.#pending.get(task);
-          if (resolve) {
+          const waiting = this.#pending.get(task);
+          if (waiting) {
             this.#pending.delete(task);
-            resolve(response);
+            waiting.resolve(response);
           } else {
             this.#finished = response;
           }
@@ -250,28 +276,36 @@ export class WasmHost {
     this.#scheduled.add(task);
     queueMicrotask(() => {
       this.#scheduled.delete(task);
-      if (this.#pending.has(task)) this.#enter(() => this.#exports.gzrs_poll(task));
+      if (this.#pending.has(task)) this.#enter(() => this.#exports.gzrs_poll(task), task);
     });
   }
 
-  /** Calls into the instance; a trap re-creates it and answers everything in flight. */
-  #enter(call) {
+  /**
+   * Calls into the instance; a trap re-creates it and answers everything in flight. `culprit`:
+   * the task the call polls, when it polls one.
+   */
+  #enter(call, culprit) {
     if (!this.#exports) return;
     try {
       call();
     } catch (error) {
-      this.#recover(error);
+      this.#recover(error, culprit);
     }
   }
 
   // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust
-  // frames), so every request on it answers 500 and the instance is re-created.
-  #recover(error) {
+  // frames), so the instance is re-created and what it held is lost. The request that trapped
+  // (`culprit`) answers 500 with the panic's message. So do the others in flight on it, except
+  // those with an idempotent method (GET, HEAD, OPTIONS, PUT, DELETE: RFC 9110 lets a client
+  // repeat them), which run again on the fresh instance (up to MAX_RETRIES times, as other
+  // requests may panic meanwhile): one panic costs one request.
+  // When the trap's task is unknown (a timer's turn), nothing is retried, as any may be to blame.
+  #recover(error, culprit) {
     const reason = this.#lastPanic ?? `the service failed: ${error?.message ?? error}`;
     this.#lastPanic = undefined;
     this.#wasi?.flush();
     const answer = errorResponse(500, reason);
-    const waiting = [...this.#pending.values()];
+    const waiting = [...this.#pending];
     this.#pending.clear();
     this.#scheduled.clear();
     this.#finished = undefined;
@@ -285,7 +319,15 @@ export class WasmHost {
       // Left without an instance: the next request tries again, and says why if it fails.
       console.error(startError.message);
     }
-    for (const resolve of waiting) resolve(answer);
+    for (const [task, { resolve, job }] of waiting) {
+      if (culprit !== undefined && task !== culprit && job.retries > 0) {
+        job.retries--;
+        this.retried++;
+        queueMicrotask(() => this.#run(job).then(resolve));
+      } else {
+        resolve(answer);
+      }
+    }
     return answer;
   }
 }

@@ -169,7 +169,12 @@ mod tests {
     #[test]
     fn a_body_is_measured_as_decoded() {
         assert!(check_raw_body(MAX_BODY_BYTES, false).is_ok());
-        assert_eq!(check_raw_body(MAX_BODY_BYTES + 1, false).unwrap_err().status, 413);
+        assert_eq!(
+            check_raw_body(MAX_BODY_BYTES + 1, false)
+                .unwrap_err()
+                .status,
+            413
+        );
         // 6 MiB in base64 is 8 MiB of text, padding included.
         assert!(check_raw_body(MAX_BODY_BYTES / 3 * 4 + 1, true).is_ok());
         assert_eq!(

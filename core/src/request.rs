@@ -406,7 +406,11 @@ mod tests {
             parse(object)
         };
         let cases = [
-            (json!({"rawBody": "a".repeat(MAX_BODY_BYTES + 1)}), 413, "6 MiB"),
+            (
+                json!({"rawBody": "a".repeat(MAX_BODY_BYTES + 1)}),
+                413,
+                "6 MiB",
+            ),
             (
                 json!({"rawBody": "QUFB".repeat(MAX_BODY_BYTES / 3 + 1), "isBase64Encoded": true}),
                 413,
@@ -454,7 +458,11 @@ mod tests {
         let depth = crate::limits::MAX_JSON_DEPTH;
         let err = RequestObject::from_json(nested(depth + 1)).unwrap_err();
         assert_eq!(err.status, 400);
-        assert!(err.message.contains("nests deeper than 128"), "{}", err.message);
+        assert!(
+            err.message.contains("nests deeper than 128"),
+            "{}",
+            err.message
+        );
         // Within the limit, nested arrays of values flatten.
         let object = RequestObject::from_json(nested(depth - 3)).unwrap();
         assert_eq!(object.into_http().unwrap().headers()["x"], "v");
@@ -464,6 +472,9 @@ mod tests {
             "[".repeat(100_000),
             "]".repeat(100_000)
         );
-        assert!(RequestObject::from_json(ignored).unwrap().into_http().is_ok());
+        assert!(RequestObject::from_json(ignored)
+            .unwrap()
+            .into_http()
+            .is_ok());
     }
 }

@@ -34,7 +34,10 @@ pub fn service() -> Router {
             "/json",
             post(|axum::Json(v): axum::Json<Value>| async move { axum::Json(v) }),
         )
-        .route("/panic", get(|| async { panic!("fuzz panic") as &'static str }))
+        .route(
+            "/panic",
+            get(|| async { panic!("fuzz panic") as &'static str }),
+        )
         .fallback(|uri: http::Uri| async move { format!("fallback {uri}") })
 }
 
@@ -50,7 +53,11 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 
 /// An answer must be one Genezio accepts: a status, headers, and a head that serializes.
 fn check_answer(answer: ResponseObject) {
-    assert!((100..600).contains(&answer.status_code), "{}", answer.status_code);
+    assert!(
+        (100..600).contains(&answer.status_code),
+        "{}",
+        answer.status_code
+    );
     let (head, _binary) = answer.into_head_json();
     let head: Value = serde_json::from_str(&head).expect("the head is JSON");
     assert!(head["statusCode"].is_u64());
@@ -69,11 +76,18 @@ pub fn request_object(data: &[u8]) {
     match object.clone().into_http() {
         Ok(request) => {
             let url = request.uri().to_string();
-            assert!(url.len() <= limits::MAX_URL_BYTES + 1, "{} bytes", url.len());
+            assert!(
+                url.len() <= limits::MAX_URL_BYTES + 1,
+                "{} bytes",
+                url.len()
+            );
             assert!(request.headers().len() <= limits::MAX_HEADERS);
         }
         Err(error) => {
-            assert!([400, 413, 431].contains(&error.status.as_u16()), "{error:?}");
+            assert!(
+                [400, 413, 431].contains(&error.status.as_u16()),
+                "{error:?}"
+            );
             assert!(!error.message.is_empty());
         }
     }
@@ -88,7 +102,10 @@ pub fn lambda_dispatch(data: &[u8]) {
         Dispatch::Answer(answer) => {
             let status = answer["statusCode"].as_u64().expect("a status");
             assert!((200..600).contains(&status), "{answer}");
-            assert!(answer["body"].is_null() || answer["body"].is_string(), "{answer}");
+            assert!(
+                answer["body"].is_null() || answer["body"].is_string(),
+                "{answer}"
+            );
         }
         Dispatch::Call(object) => {
             let answer = runtime().block_on(gzrs_native::answer(service(), object, None));
@@ -102,9 +119,14 @@ pub fn lambda_dispatch(data: &[u8]) {
 fn frames_in(data: &[u8]) -> (Vec<u32>, bool) {
     let (mut ids, mut at) = (Vec::new(), 0);
     while data.len() - at >= 12 {
-        let field = |i: usize| u32::from_le_bytes(data[at + i * 4..at + i * 4 + 4].try_into().unwrap());
+        let field =
+            |i: usize| u32::from_le_bytes(data[at + i * 4..at + i * 4 + 4].try_into().unwrap());
         let (id, meta, body) = (field(0), field(1), field(2));
-        let body_len = if body == gzrs_native::sidecar::NO_BODY { 0 } else { body };
+        let body_len = if body == gzrs_native::sidecar::NO_BODY {
+            0
+        } else {
+            body
+        };
         if meta > gzrs_native::sidecar::META_LIMIT
             || (body != gzrs_native::sidecar::NO_BODY && body > gzrs_native::sidecar::BODY_LIMIT)
         {
@@ -144,7 +166,8 @@ pub fn sidecar_frames(data: &[u8]) {
                 if reader.read_exact(&mut header).await.is_err() {
                     break;
                 }
-                let field = |i: usize| u32::from_le_bytes(header[i * 4..i * 4 + 4].try_into().unwrap());
+                let field =
+                    |i: usize| u32::from_le_bytes(header[i * 4..i * 4 + 4].try_into().unwrap());
                 let (id, head_len, body_len) = (field(0), field(1), field(2));
                 let mut head = vec![0; head_len as usize];
                 reader.read_exact(&mut head).await.expect("a whole head");
@@ -192,8 +215,11 @@ fn emulated() -> &'static Emulated {
                     timeout: Duration::from_secs(5),
                     ..Default::default()
                 };
-                let emulator = gzrs_emulator::Emulator::start(config).await.expect("an emulator");
-                tx.send((emulator.runtime_api(), emulator.front_url())).unwrap();
+                let emulator = gzrs_emulator::Emulator::start(config)
+                    .await
+                    .expect("an emulator");
+                tx.send((emulator.runtime_api(), emulator.front_url()))
+                    .unwrap();
                 std::future::pending::<()>().await;
                 drop(emulator);
             });
@@ -201,7 +227,10 @@ fn emulated() -> &'static Emulated {
         let (runtime_api, front_url) = rx.recv().expect("the emulator started");
         std::env::set_var("AWS_LAMBDA_RUNTIME_API", &runtime_api);
         std::thread::spawn(|| gzrs_native::lambda::run(service(), "Fuzz", "api"));
-        let front = front_url.trim_start_matches("http://").parse().expect("an address");
+        let front = front_url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("an address");
         Emulated {
             front,
             runtime: runtime_api.parse().expect("an address"),
@@ -215,7 +244,9 @@ fn emulated() -> &'static Emulated {
 /// connection for a client that left, and drops its answer.)
 fn exchange(to: SocketAddr, request: &[u8]) -> Option<u16> {
     let mut stream = TcpStream::connect(to).expect("the emulator accepts");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let _ = stream.write_all(request);
     let mut answer = Vec::new();
     if let Err(e) = stream.read_to_end(&mut answer) {
@@ -236,7 +267,11 @@ fn exchange(to: SocketAddr, request: &[u8]) -> Option<u16> {
 /// The front still serves an ordinary request: the instance survived what came before.
 fn assert_alive(front: SocketAddr) {
     let request = b"POST /Fuzz/api/echo HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
-    assert_eq!(exchange(front, request), Some(200), "the next request is served");
+    assert_eq!(
+        exchange(front, request),
+        Some(200),
+        "the next request is served"
+    );
 }
 
 /// An HTTP request to the emulator's front, with the trap behind it, made from the input's
@@ -265,13 +300,20 @@ pub fn emulator_front(data: &[u8]) {
     }
     let body = rest;
     request.extend_from_slice(
-        format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()).as_bytes(),
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
     );
     request.extend_from_slice(body);
     if let Some(status) = exchange(emulated.front, &request) {
         assert!((100..600).contains(&status));
         // The trap's own failures would be a 502 (runtime gone) or 504 (no answer).
-        assert!(status != 502 && status != 504, "status {status} for {data:?}");
+        assert!(
+            status != 502 && status != 504,
+            "status {status} for {data:?}"
+        );
     }
     assert_alive(emulated.front);
 }

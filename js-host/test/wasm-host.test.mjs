@@ -67,13 +67,20 @@ test("many requests in flight on one instance each get their own answer", async 
 
 test("a panic answers 500 with its message, and a fresh instance serves the next request", async () => {
   const before = host.resets;
+  const retriedBefore = host.retried;
   const inFlight = host.handle(request("GET", "/yield/1000"));
+  const inFlightPost = host.handle(request("POST", "/yield/1000"));
   const res = await host.handle(request("GET", "/panic"));
   assert.equal(res.statusCode, 500);
   assert.match(JSON.parse(res.body).error, /panicked on purpose/);
   assert.equal(host.resets, before + 1);
-  // The request that was in flight on the dead instance is answered, not left hanging.
-  assert.equal((await inFlight).statusCode, 500);
+  // The requests in flight on the dead instance are answered, not left hanging: the GET runs
+  // again on the fresh instance; the POST, which may not be repeated, answers the panic's 500.
+  const [get, post] = await Promise.all([inFlight, inFlightPost]);
+  assert.deepEqual([get.statusCode, get.body], [200, "yielded 1000"]);
+  assert.equal(post.statusCode, 500);
+  assert.match(JSON.parse(post.body).error, /panicked on purpose/);
+  assert.equal(host.retried, retriedBefore + 1);
   const next = await host.handle(request("GET", "/users/5/posts/x"));
   assert.equal(next.statusCode, 200);
   assert.deepEqual(JSON.parse(next.body), { user: 5, post: "x" });

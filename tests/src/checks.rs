@@ -213,19 +213,79 @@ pub fn check_kill_mid_request(server: &impl Server, status: u16) -> Vec<String> 
     problems
 }
 
-/// A body over 6 MB (Genezio's and Lambda's limit) is refused with a clear status, and the
-/// next request is served.
-pub fn check_oversized_body(server: &impl Server) -> Vec<String> {
+/// The server in front of the class, for what it refuses itself before gzrs sees a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    /// `genezio local`: its body parser refuses a body over 6 MiB (413, its own page).
+    GenezioLocal,
+    /// The emulator, as API Gateway: a body over 6 MB is its own 413, more than 100 header
+    /// lines hyper's bare 431.
+    Emulator,
+    /// The genezio-cloud model: nothing is refused before the class.
+    Cloud,
+}
+
+/// gzrs-core's limits (core/src/limits.rs), through a whole transport: each request over a limit
+/// gets its status, with a message that names the limit where gzrs is the one refusing it, and
+/// the next request is served normally.
+pub fn check_limits(server: &impl Server, front: Front) -> Vec<String> {
+    use gzrs_core::limits::{MAX_BODY_BYTES, MAX_HEADERS, MAX_HEADER_BYTES, MAX_URL_BYTES};
     let agent = http_agent();
     let mut problems = Vec::new();
-    let big = Case::new("7 MB body", axum::http::Method::POST, "/size")
-        .body("application/octet-stream", vec![7u8; 7 << 20]);
-    match server.send(&agent, &big) {
-        Ok(answer) if answer.status == 413 => {}
-        Ok(answer) => problems.push(format!("[oversized] expected 413, got {}", answer.status)),
-        Err(error) => problems.push(format!("[oversized] {error}")),
+    let mut many = Case::get("too many headers", "/headers");
+    for i in 0..=MAX_HEADERS {
+        many = many.header(&format!("x-h{i}"), "v");
     }
-    problems.extend(check_served_after(server, &agent, "an oversized body"));
+    let cases = [
+        (
+            Case::get("one header over 8 KiB", "/headers")
+                .header("x-big", &"v".repeat(MAX_HEADER_BYTES)),
+            431,
+            true,
+        ),
+        (many, 431, front != Front::Emulator),
+        (
+            Case::get(
+                "URL over 8 KiB",
+                format!("/query?q={}", "a".repeat(MAX_URL_BYTES)),
+            ),
+            400,
+            true,
+        ),
+        (
+            Case::new("body over 6 MiB", axum::http::Method::POST, "/size")
+                .body("application/octet-stream", vec![7u8; MAX_BODY_BYTES + 1]),
+            413,
+            front == Front::Cloud,
+        ),
+    ];
+    for (case, status, from_gzrs) in cases {
+        match server.send(&agent, &case) {
+            Ok(answer) => {
+                if answer.status != status {
+                    problems.push(format!(
+                        "[{}] expected {status}, got {}: {}",
+                        case.name,
+                        answer.status,
+                        String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)])
+                    ));
+                }
+                let message = serde_json::from_slice::<Value>(&answer.body)
+                    .ok()
+                    .and_then(|body| body["error"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if from_gzrs && !message.contains("gzrs's limit") {
+                    problems.push(format!(
+                        "[{}] expected gzrs's message naming the limit, got {:?}",
+                        case.name,
+                        String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)])
+                    ));
+                }
+            }
+            Err(error) => problems.push(format!("[{}] {error}", case.name)),
+        }
+        problems.extend(check_served_after(server, &agent, &case.name));
+    }
     problems
 }
 

@@ -2,7 +2,8 @@
 //! (x86_64, this machine's CPU) run by `aws-lambda-ric`, AWS's Node runtime client, against
 //! gzrs's Runtime API emulator. The class's constructor starts the executable at import and the
 //! executable answers every event; Node never polls. Every corpus answer must equal the
-//! in-process answer and the wasm mode's bundle's answer under the same runtime; a killed
+//! in-process answer and the wasm mode's bundle's answer under the same runtime; a request over
+//! one of gzrs's limits gets its 4xx in both modes, and the next is served; a killed
 //! executable is an error for its request, never a hang; an executable that cannot start (corrupt,
 //! missing, another CPU) is a clear error on every request.
 
@@ -12,8 +13,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use gzrs_tests::checks::{
-    check_cases, check_kill_mid_request, check_oversized_body, check_panic_recovery, check_parity,
-    collect, service_pid,
+    check_cases, check_kill_mid_request, check_limits, check_panic_recovery, check_parity, collect,
+    service_pid, Front,
 };
 use gzrs_tests::lambda::{bundle, ric_runtime};
 use gzrs_tests::{fixture_corpus, http_agent, project, repo_root, Case, LambdaLocal};
@@ -46,14 +47,17 @@ fn ric(task: &Path) -> LambdaLocal {
 #[test]
 fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() {
     let corpus = fixture_corpus();
+    let mut problems = Vec::new();
     let wasm_answers = {
         let wasm = project("tests/fixture-app", "fixture-wasm", &["--mode", "wasm"]);
         let task = bundle(&wasm, "Fixture", "aws", &work("wasm"));
-        collect(&ric(&task), &corpus)
+        let lambda = ric(&task);
+        problems.extend(check_limits(&lambda, Front::Emulator));
+        collect(&lambda, &corpus)
     };
 
     let lambda = ric(&native_bundle());
-    let mut problems = check_cases(&lambda, "tests/fixture-app", &corpus);
+    problems.extend(check_cases(&lambda, "tests/fixture-app", &corpus));
     problems.extend(check_parity(
         &corpus,
         &wasm_answers,
@@ -62,7 +66,7 @@ fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() 
     ));
     problems.extend(check_trapped(&lambda));
     problems.extend(check_panic_recovery(&lambda));
-    problems.extend(check_oversized_body(&lambda));
+    problems.extend(check_limits(&lambda, Front::Emulator));
     problems.extend(check_kill_mid_request(&lambda, 502));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

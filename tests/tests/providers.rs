@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use gzrs_tests::checks::{check_cases, check_parity, collect};
+use gzrs_tests::checks::{check_cases, check_limits, check_parity, collect, Front};
 use gzrs_tests::cloud::CloudLocal;
 use gzrs_tests::lambda::{bundle, ric_runtime};
 use gzrs_tests::{fixture_corpus, http_agent, project, repo_root, Case, LambdaLocal};
@@ -46,6 +46,7 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
     let wasm_cloud = {
         let cloud = CloudLocal::start(&wasm(), "Fixture", "api", &work("wasm-cloud"));
         let answers = collect(&cloud, &corpus);
+        problems.extend(check_limits(&cloud, Front::Cloud));
         if !cloud
             .log()
             .contains("gzrs: wasm mode, in-process, x86_64, gzrs ")
@@ -59,6 +60,7 @@ fn a_default_native_build_ships_both_cpus_and_serves_genezio_cloud_and_aws() {
     };
     let cloud = CloudLocal::start(&native, "Fixture", "api", &work("native-cloud"));
     problems.extend(check_cases(&cloud, "tests/fixture-app", &corpus));
+    problems.extend(check_limits(&cloud, Front::Cloud));
     problems.extend(check_parity(
         &corpus,
         &wasm_cloud,

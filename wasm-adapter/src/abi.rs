@@ -102,6 +102,13 @@ pub extern "C" fn gzrs_start(task: u32, ptr: *mut u8, meta_len: usize, body_len:
     u32::from(crate::start(task, &buffer[..meta_len], raw_body))
 }
 
+/// How many tasks the instance holds (started, not yet answered): the soak checks it returns
+/// to zero.
+#[no_mangle]
+pub extern "C" fn gzrs_pending_tasks() -> u32 {
+    crate::pending_tasks()
+}
+
 /// Polls a pending task once; answers like [`gzrs_start`].
 #[no_mangle]
 pub extern "C" fn gzrs_poll(task: u32) -> u32 {

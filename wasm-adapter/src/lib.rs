@@ -133,6 +133,10 @@ fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
     done
 }
 
+fn pending_tasks() -> u32 {
+    TASKS.with(|tasks| tasks.borrow().len() as u32)
+}
+
 /// Polls a pending task once (after its waker asked the host to). Stale ids are ignored.
 fn poll(task: u32) -> bool {
     // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.

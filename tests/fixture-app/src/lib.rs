@@ -46,7 +46,7 @@ pub fn app() -> Router {
             "/files/{*rest}",
             get(|Path(rest): Path<String>| async move { format!("file: {rest}") }),
         )
-        .route("/yield/{n}", get(yield_then_answer))
+        .route("/yield/{n}", get(yield_then_answer).post(yield_then_answer))
         .route("/panic", get(panics))
         // For the tests that kill the service mid-request: a request that never completes, and
         // the process that serves (native mode only: wasm32 has no processes).

@@ -59,11 +59,21 @@ fn main() {
 
     // At the limits, and one past.
     for (name, headers) in [
-        ("header-at-limit", json!({"x": "v".repeat(limits::MAX_HEADER_BYTES - 1)})),
-        ("header-over-limit", json!({"x": "v".repeat(limits::MAX_HEADER_BYTES)})),
+        (
+            "header-at-limit",
+            json!({"x": "v".repeat(limits::MAX_HEADER_BYTES - 1)}),
+        ),
+        (
+            "header-over-limit",
+            json!({"x": "v".repeat(limits::MAX_HEADER_BYTES)}),
+        ),
         (
             "headers-over-count",
-            Value::Object((0..=limits::MAX_HEADERS).map(|i| (format!("h{i}"), json!("v"))).collect()),
+            Value::Object(
+                (0..=limits::MAX_HEADERS)
+                    .map(|i| (format!("h{i}"), json!("v")))
+                    .collect(),
+            ),
         ),
     ] {
         let object = json!({"http": {"method": "GET", "path": "/Fuzz/api/"}, "headers": headers});
@@ -123,7 +133,9 @@ fn request_object(case: &Case) -> Value {
 }
 
 fn parts(case: &Case) -> (Uri, HeaderMap) {
-    let uri: Uri = format!("/Fuzz/api{}", case.target).parse().expect("a corpus URI");
+    let uri: Uri = format!("/Fuzz/api{}", case.target)
+        .parse()
+        .expect("a corpus URI");
     let mut headers = HeaderMap::new();
     for (name, value) in &case.headers {
         headers.append(
