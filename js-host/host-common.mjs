@@ -33,13 +33,19 @@ export function marshal(req) {
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /**
- * A 413 for a raw body that is surely over the limit once decoded, as gzrs-core would answer it;
- * undefined for any other (gzrs-core then measures it exactly).
+ * A 413 for a raw body over the limit once decoded, as gzrs-core would answer it (base64 is
+ * judged by its length, within a few bytes; gzrs-core measures what passes exactly); undefined
+ * for any other.
  */
 export function oversizedBody(rawBody, base64) {
   if (rawBody === undefined) return undefined;
-  // Base64 is ASCII: four characters per three bytes. Other text has at least a byte a unit.
-  const bytes = base64 ? (Math.max(rawBody.length - 4, 0) >>> 2) * 3 : rawBody.length;
+  // Base64 is ASCII: four characters per three bytes. Other text has one to three bytes a
+  // UTF-16 unit, so only text that could be over is measured.
+  const bytes = base64
+    ? (Math.max(rawBody.length - 4, 0) >>> 2) * 3
+    : rawBody.length * 3 > MAX_BODY_BYTES
+      ? Buffer.byteLength(rawBody, "utf8")
+      : 0;
   if (bytes <= MAX_BODY_BYTES) return undefined;
   return errorResponse(
     413,

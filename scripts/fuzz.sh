@@ -17,8 +17,11 @@ TARGETS=("${@:-${ALL[@]}}")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-  echo "scripts/fuzz.sh: cargo fuzz needs the nightly toolchain: run \`rustup toolchain install nightly\`" >&2
-  exit 1
+  echo "==> rustup toolchain install nightly --profile minimal (cargo fuzz needs it)"
+  if ! rustup toolchain install nightly --profile minimal; then
+    echo "scripts/fuzz.sh: cargo fuzz needs the nightly toolchain, and rustup could not install it: run \`rustup toolchain install nightly\`" >&2
+    exit 1
+  fi
 fi
 CARGO_FUZZ_VERSION=0.13.2
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then

@@ -297,6 +297,20 @@ mod tests {
             assert_eq!(answer["statusCode"], 400);
             assert!(answer["body"].as_str().unwrap().contains("malformed event"));
         }
+        let depth = crate::limits::MAX_JSON_DEPTH + 1;
+        let deep = format!(
+            r#"{{"requestContext":{{"http":{{"method":"GET","path":"/Hello/api"}}}},"headers":{{"x":{}"v"{}}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let Dispatch::Answer(too_deep) = dispatch(deep.as_bytes(), "Hello", "api") else {
+            panic!("answer expected")
+        };
+        assert_eq!(too_deep["statusCode"], 400);
+        assert!(too_deep["body"]
+            .as_str()
+            .unwrap()
+            .contains("nests deeper than 128"));
         let answer = answer(json!({"headers": {}}));
         assert_eq!(answer["statusCode"], 400);
         assert!(answer["body"]

@@ -30,8 +30,9 @@ use crate::answer;
 pub const NO_BODY: u32 = u32::MAX;
 /// Request objects are small; a larger meta length means the stream is out of step.
 pub const META_LIMIT: u32 = 16 << 20;
-/// Above what any Genezio host accepts (6 MB), so a real body is never refused here.
-pub const BODY_LIMIT: u32 = 256 << 20;
+/// Above the largest body a host sends (gzrs-core's 6 MiB limit is 8 MiB of base64 text), so a
+/// real body is never refused here; a larger length means the stream is out of step.
+pub const BODY_LIMIT: u32 = 16 << 20;
 
 /// Connects to the class's socket at `socket` and serves until it closes.
 pub fn run<S, B>(service: S, socket: &str) -> io::Result<()>
