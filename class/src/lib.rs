@@ -1,0 +1,291 @@
+//! # gzrs-class
+//!
+//! Typed Genezio methods in Rust. Genezio's headline feature is typesafe RPC: each public method
+//! of a class becomes a JSON-RPC method, and `genezio sdk` writes a typed client for it. With
+//! this crate a Rust type is such a class:
+//!
+//! ```
+//! use std::cell::RefCell;
+//!
+//! #[derive(Default)]
+//! pub struct Counter {
+//!     count: RefCell<u64>,
+//! }
+//!
+//! #[gzrs_class::methods]
+//! impl Counter {
+//!     /// Adds `by` and answers the new count.
+//!     pub fn add(&self, by: u64) -> u64 {
+//!         *self.count.borrow_mut() += by;
+//!         *self.count.borrow()
+//!     }
+//!
+//!     /// Fails when the count is zero: the client gets the error's `Display` as its message.
+//!     pub async fn halve(&self) -> Result<u64, String> {
+//!         let mut count = self.count.borrow_mut();
+//!         if *count == 0 {
+//!             return Err("nothing to halve".into());
+//!         }
+//!         *count /= 2;
+//!         Ok(*count)
+//!     }
+//!
+//!     /// Runs at 03:00 every day, when Genezio's cron event arrives.
+//!     #[cron("0 3 * * *")]
+//!     pub fn reset(&self) {
+//!         *self.count.borrow_mut() = 0;
+//!     }
+//! }
+//! ```
+//!
+//! `#[methods]` makes every `pub fn` of the block that takes `&self` a method of the class
+//! (sync or `async`; returning a value, `()`, or a `Result` whose error is `Display`), with
+//! `serde` types for parameters and results; other functions in the block stay plain Rust.
+//! It implements [`Class`]: [`Class::METHODS`] describes the methods (what `gzrs build` writes
+//! the typed class from), and [`Class::call`] runs one from its JSON arguments, answering its
+//! JSON result or a [`CallError`] whose message the client sees.
+//!
+//! Integers travel as Genezio's do: a JavaScript number cannot hold an integer beyond 2^53, so
+//! results carry those as `{"$bigint": "<digits>"}`, and arguments may ([`to_wire`],
+//! [`from_wire`]).
+
+use std::fmt::{self, Display};
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+pub use gzrs_class_macros::methods;
+#[doc(hidden)]
+pub use serde_json;
+
+/// A method call under way: its JSON result, or the error the client gets.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, CallError>> + 'a>>;
+
+/// A Genezio class written in Rust; implemented by [`methods`].
+pub trait Class: 'static {
+    /// The class's name, as Genezio and the SDK call it.
+    const NAME: &'static str;
+    /// Its methods, in the order they are written.
+    const METHODS: &'static [Method];
+
+    /// Runs the method `method` with the call's arguments, in order (JSON-RPC's `params`).
+    fn call<'a>(&'a self, method: &'a str, params: Vec<Value>) -> CallFuture<'a>;
+}
+
+/// One method of a class, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Method {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    /// The Rust type of its result (`()` when it returns nothing), as written.
+    pub result: &'static str,
+    pub kind: MethodKind,
+    pub is_async: bool,
+}
+
+/// One parameter of a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    /// Its Rust type, as written.
+    pub rust_type: &'static str,
+}
+
+/// How Genezio calls a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodKind {
+    /// A JSON-RPC call from the SDK.
+    Rpc,
+    /// A cron job: called with no arguments when the schedule (a cron expression) fires.
+    Cron(&'static str),
+}
+
+/// Why a call failed: the message is what the client's SDK throws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub message: String,
+}
+
+impl CallError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The error for a method the class does not have.
+    pub fn no_method(class: &str, method: &str) -> Self {
+        Self::new(format!("{class} has no method {method:?}"))
+    }
+}
+
+impl Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// A call's arguments, read in order by the code [`methods`] generates.
+#[derive(Debug)]
+pub struct Args {
+    method: &'static str,
+    names: &'static [&'static str],
+    values: std::vec::IntoIter<Value>,
+    next: usize,
+}
+
+impl Args {
+    /// The arguments of `method` (`Class.method`, for messages), whose parameters are `names`.
+    /// More arguments than parameters is an error; fewer leaves the rest `null` (as JavaScript
+    /// leaves them `undefined`), which only an `Option` accepts.
+    pub fn new(
+        method: &'static str,
+        params: Vec<Value>,
+        names: &'static [&'static str],
+    ) -> Result<Self, CallError> {
+        if params.len() > names.len() {
+            return Err(CallError::new(format!(
+                "{method} takes {} argument{} ({}), not {}",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                params.len()
+            )));
+        }
+        Ok(Self {
+            method,
+            names,
+            values: params.into_iter(),
+            next: 0,
+        })
+    }
+
+    /// The next argument, as its parameter's type.
+    pub fn take<T: DeserializeOwned>(&mut self) -> Result<T, CallError> {
+        let name = self.names.get(self.next).copied().unwrap_or("?");
+        self.next += 1;
+        let value = from_wire(self.values.next().unwrap_or(Value::Null));
+        serde_json::from_value(value)
+            .map_err(|e| CallError::new(format!("argument `{name}` of {}: {e}", self.method)))
+    }
+}
+
+/// A method's plain result, as JSON.
+pub fn ok<T: Serialize>(value: T) -> Result<Value, CallError> {
+    serde_json::to_value(value)
+        .map(to_wire)
+        .map_err(|e| CallError::new(format!("the result cannot be written as JSON: {e}")))
+}
+
+/// A method's `Result`, as JSON or as the error's `Display`.
+pub fn from_result<T: Serialize, E: Display>(result: Result<T, E>) -> Result<Value, CallError> {
+    match result {
+        Ok(value) => ok(value),
+        Err(error) => Err(CallError::new(error.to_string())),
+    }
+}
+
+/// The largest integer a JavaScript number holds exactly.
+const JS_SAFE: u64 = (1 << 53) - 1;
+
+/// JSON for a JavaScript client: integers beyond 2^53 become `{"$bigint": "<digits>"}`, which
+/// Genezio's SDK turns into a `bigint`.
+pub fn to_wire(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.as_u64().is_some_and(|u| u > JS_SAFE) => bigint(&n),
+        Value::Number(n) if n.as_i64().is_some_and(|i| i.unsigned_abs() > JS_SAFE) => bigint(&n),
+        Value::Array(items) => Value::Array(items.into_iter().map(to_wire).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, to_wire(v))).collect())
+        }
+        other => other,
+    }
+}
+
+fn bigint(n: &Number) -> Value {
+    let mut map = Map::new();
+    map.insert("$bigint".into(), Value::String(n.to_string()));
+    Value::Object(map)
+}
+
+/// JSON from a JavaScript client: `{"$bigint": "<digits>"}` (a `bigint` argument) becomes the
+/// integer it holds.
+pub fn from_wire(value: Value) -> Value {
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("$bigint") => {
+            match map.get("$bigint").and_then(Value::as_str) {
+                Some(digits) => digits
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| digits.parse::<u64>().map(Value::from))
+                    .unwrap_or_else(|_| Value::Object(map.clone())),
+                None => Value::Object(map),
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(from_wire).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, from_wire(v))).collect())
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integers_beyond_2_pow_53_travel_as_bigint_objects_both_ways() {
+        let big = (1u64 << 53) + 1;
+        let wire = to_wire(json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE}));
+        assert_eq!(
+            wire,
+            json!({"a": [{"$bigint": big.to_string()}, 7], "n": {"$bigint": (-(1i64 << 60)).to_string()}, "s": JS_SAFE})
+        );
+        assert_eq!(
+            from_wire(wire),
+            json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE})
+        );
+        // An object that merely has the key among others is left alone.
+        let other = json!({"$bigint": "1", "x": 2});
+        assert_eq!(from_wire(other.clone()), other);
+    }
+
+    #[test]
+    fn arguments_are_read_in_order_with_clear_errors() {
+        const NAMES: &[&str] = &["title", "tags"];
+        let mut args = Args::new("Notes.add", vec![json!("a"), json!(["x"])], NAMES).unwrap();
+        assert_eq!(args.take::<String>().unwrap(), "a");
+        assert_eq!(args.take::<Vec<String>>().unwrap(), ["x"]);
+
+        let mut args = Args::new("Notes.add", vec![json!(7)], NAMES).unwrap();
+        let error = args.take::<String>().unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("argument `title` of Notes.add: invalid type"),
+            "{error}"
+        );
+        // A missing argument is null: an Option takes it, anything else says so.
+        assert_eq!(args.take::<Option<Vec<String>>>().unwrap(), None);
+        let mut args = Args::new("Notes.add", vec![json!("a")], NAMES).unwrap();
+        args.take::<String>().unwrap();
+        assert!(args
+            .take::<Vec<String>>()
+            .unwrap_err()
+            .message
+            .contains("`tags`"));
+
+        let error = Args::new("Notes.add", vec![json!(1), json!(2), json!(3)], NAMES).unwrap_err();
+        assert_eq!(
+            error.message,
+            "Notes.add takes 2 arguments (title, tags), not 3"
+        );
+    }
+}
