@@ -45,6 +45,15 @@
 //! the typed class from), and [`Class::call`] runs one from its JSON arguments, answering its
 //! JSON result or a [`CallError`] whose message the client sees.
 //!
+//! Parameter and result types are declared in TypeScript for Genezio's SDK by [`Type`]:
+//! implemented for the standard types (numbers, `bool`, `String`, `Option`, `Vec`, maps with
+//! string or integer keys as index signatures, `Box`...) and derived for the user's with
+//! `#[derive(gzrs_class::Type)]` beside serde's derives, following serde's attributes (`rename`,
+//! `rename_all`, `tag`, `content`, `untagged`, `transparent`, `skip`). A type it cannot write is
+//! a compile error that names it. [`Class::signatures`] gives the methods' TypeScript signatures
+//! and the declarations they need; a type that refers to itself is reported
+//! ([`Declarations::recursive`]), since Genezio's generator cannot read one.
+//!
 //! Integers travel as Genezio's do: a JavaScript number cannot hold an integer beyond 2^53, so
 //! results carry those as `{"$bigint": "<digits>"}`, and arguments may ([`to_wire`],
 //! [`from_wire`]).
@@ -57,9 +66,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
-pub use gzrs_class_macros::methods;
+mod ts;
+
+pub use gzrs_class_macros::{methods, Type};
 #[doc(hidden)]
 pub use serde_json;
+pub use ts::{Declarations, MapKey, Type};
 
 /// A method call under way: its JSON result, or the error the client gets.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, CallError>> + 'a>>;
@@ -70,6 +82,10 @@ pub trait Class: 'static {
     const NAME: &'static str;
     /// Its methods, in the order they are written.
     const METHODS: &'static [Method];
+
+    /// Its methods' TypeScript signatures, declaring into `declarations` every named type they
+    /// use: what `gzrs build` writes the typed class from.
+    fn signatures(declarations: &mut Declarations) -> Vec<Signature>;
 
     /// Runs the method `method` with the call's arguments, in order (JSON-RPC's `params`).
     fn call<'a>(&'a self, method: &'a str, params: Vec<Value>) -> CallFuture<'a>;
@@ -84,6 +100,15 @@ pub struct Method {
     pub result: &'static str,
     pub kind: MethodKind,
     pub is_async: bool,
+}
+
+/// A method's TypeScript signature: each parameter's name and type, and the result's type
+/// (`void` for `()`; a `Result`'s `Ok` type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub name: &'static str,
+    pub params: Vec<(&'static str, String)>,
+    pub result: String,
 }
 
 /// One parameter of a method.

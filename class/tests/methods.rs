@@ -8,7 +8,7 @@ use gzrs_class::{Class, MethodKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, gzrs_class::Type)]
 pub struct Note {
     id: u32,
     title: String,
@@ -112,6 +112,34 @@ fn the_methods_are_described_as_written() {
     assert_eq!(Notes::METHODS[5].kind, MethodKind::Cron("0 3 * * *"));
     assert_eq!(Notes::METHODS[5].result, "()");
     assert_eq!(Notes::METHODS[0].kind, MethodKind::Rpc);
+}
+
+#[test]
+fn signatures_in_typescript_declare_what_they_use() {
+    let mut declarations = gzrs_class::Declarations::default();
+    let signatures = Notes::signatures(&mut declarations);
+    let written: Vec<String> = signatures
+        .iter()
+        .map(|s| {
+            let params: Vec<String> = s.params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+            format!("{}({}): {}", s.name, params.join(", "), s.result)
+        })
+        .collect();
+    assert_eq!(
+        written,
+        [
+            "add(title: string, tags: Array<string>): Note",
+            "get(id: number): Note | null",
+            "complete(id: number): Note",
+            "by_tag(): { [key: string]: number }",
+            "big(): number",
+            "sweep(): void",
+        ]
+    );
+    assert_eq!(
+        declarations.to_typescript(),
+        "export type Note = { id: number, title: string, tags: Array<string>, done: boolean };\n"
+    );
 }
 
 #[tokio::test]

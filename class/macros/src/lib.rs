@@ -2,7 +2,8 @@
 //!
 //! `#[methods]`, re-exported by gzrs-class (whose documentation is the user's): on an `impl`
 //! block, it implements `gzrs_class::Class` for the type, with every `pub fn` that takes `&self`
-//! as a method of the Genezio class, and `#[cron("...")]` marking cron jobs.
+//! as a method of the Genezio class, and `#[cron("...")]` marking cron jobs; and
+//! `#[derive(Type)]`, the TypeScript declaration of a type those methods use.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
@@ -12,6 +13,18 @@ use syn::{
     parse_macro_input, Attribute, Error, FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat,
     ReturnType, Type, Visibility,
 };
+
+mod derive_type;
+
+/// Declares a struct or enum in TypeScript for Genezio's SDK, shaped as serde writes it: see
+/// gzrs-class's `Type`.
+#[proc_macro_derive(Type, attributes(serde))]
+pub fn derive_type(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as syn::DeriveInput);
+    derive_type::derive(input)
+        .unwrap_or_else(|error| error.to_compile_error())
+        .into()
+}
 
 /// Makes the `pub fn`s of an `impl` block the methods of a Genezio class: see gzrs-class.
 #[proc_macro_attribute]
@@ -103,6 +116,35 @@ fn expand(block: &mut ItemImpl) -> syn::Result<Tokens> {
             }
         }
     });
+    let signatures = methods.iter().map(|m| {
+        let name = m.ident.to_string();
+        let params = m.params.iter().map(|(ident, ty)| {
+            let name = ident.to_string();
+            quote!((#name, {
+                <#ty as ::gzrs_class::Type>::declare(declarations);
+                <#ty as ::gzrs_class::Type>::ts()
+            }))
+        });
+        let answered = if m.returns_result {
+            m.result.as_ref().and_then(ok_type)
+        } else {
+            m.result.clone()
+        };
+        let result = match answered {
+            Some(ty) if !is_unit(&ty) => quote!({
+                <#ty as ::gzrs_class::Type>::declare(declarations);
+                <#ty as ::gzrs_class::Type>::ts()
+            }),
+            _ => quote!(::std::string::String::from("void")),
+        };
+        quote! {
+            ::gzrs_class::Signature {
+                name: #name,
+                params: ::std::vec![#(#params),*],
+                result: #result,
+            }
+        }
+    });
     let arms = methods.iter().map(|m| {
         let (ident, name) = (&m.ident, m.ident.to_string());
         let qualified = format!("{class}.{name}");
@@ -135,6 +177,12 @@ fn expand(block: &mut ItemImpl) -> syn::Result<Tokens> {
         impl ::gzrs_class::Class for #self_ty {
             const NAME: &'static str = #class;
             const METHODS: &'static [::gzrs_class::Method] = &[#(#infos),*];
+
+            fn signatures(
+                declarations: &mut ::gzrs_class::Declarations,
+            ) -> ::std::vec::Vec<::gzrs_class::Signature> {
+                ::std::vec![#(#signatures),*]
+            }
 
             fn call<'a>(
                 &'a self,
@@ -253,6 +301,22 @@ fn method(function: &ImplItemFn, cron: Option<LitStr>) -> syn::Result<Option<Fou
 /// alias named `Result` such as `anyhow::Result<T>`).
 fn is_result(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Result"))
+}
+
+/// `T` of a `Result<T, E>` (or of an alias such as `anyhow::Result<T>`).
+fn ok_type(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    })
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
 /// A type as the user wrote it, spaces normalized.
