@@ -66,6 +66,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
+#[cfg(feature = "serve")]
+pub mod serve;
 mod ts;
 
 pub use gzrs_class_macros::{methods, Type};

@@ -22,7 +22,7 @@ mod response;
 mod service;
 
 pub use error::ContractError;
-pub use request::{strip_class_method, HttpInfo, Pairs, RequestObject};
+pub use request::{strip_class_method, HttpInfo, MethodCall, Pairs, RequestObject};
 pub use response::{is_text_content_type, ResponseBody, ResponseObject};
 pub use service::{call, call_object};
 

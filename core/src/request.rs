@@ -26,7 +26,18 @@ pub struct RequestObject {
     pub raw_body: Option<String>,
     #[serde(default)]
     pub is_base64_encoded: Option<bool>,
+    /// Set by gzrs itself, never by Genezio (whose request objects the hosts rebuild field by
+    /// field): this request is a call of the typed method so named, its body the JSON
+    /// arguments. It reaches the service as the request's [`MethodCall`] extension.
+    #[serde(default)]
+    pub gzrs_call: Option<String>,
 }
+
+/// The extension marking a request as a call of a class's typed method (JSON-RPC, or a cron
+/// job) rather than an HTTP request: the method's name. Only gzrs sets it, so an HTTP client
+/// cannot forge one; `gzrs-class` routes such requests to the class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodCall(pub String);
 
 /// The `http` section: `path` is the whole path, `/<Class>/<method>` included.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -118,6 +129,9 @@ impl RequestObject {
             .uri(uri)
             .body(Body::new(body))
             .map_err(|e| ContractError::bad_request(e.to_string()))?;
+        if let Some(name) = self.gzrs_call {
+            request.extensions_mut().insert(MethodCall(name));
+        }
 
         let headers = request.headers_mut();
         for (name, values) in self.headers.into_iter().flat_map(|p| p.0) {

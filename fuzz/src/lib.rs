@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::routing::{get, post};
 use axum::Router;
-use gzrs_core::lambda::{dispatch, Dispatch};
+use gzrs_core::lambda::{dispatch_to, rpc_answer, Dispatch, Target};
 use gzrs_core::{limits, RequestObject, ResponseObject};
 use serde_json::Value;
 
@@ -95,9 +95,17 @@ pub fn request_object(data: &[u8]) {
     check_answer(answer);
 }
 
+/// The class the trap targets are for: an HTTP method and two typed ones (which the fuzz
+/// service, having no class, answers as an HTTP request).
+const FUZZ: Target<'static> = Target {
+    class: "Fuzz",
+    http_method: "api",
+    methods: &["add", "sweep"],
+};
+
 /// The trap's reading of a Lambda event: an answer Genezio's handler would give, or a call.
 pub fn lambda_dispatch(data: &[u8]) {
-    match dispatch(data, "Fuzz", "api") {
+    match dispatch_to(data, &FUZZ) {
         Dispatch::Answer(Value::Null) => {}
         Dispatch::Answer(answer) => {
             let status = answer["statusCode"].as_u64().expect("a status");
@@ -107,9 +115,14 @@ pub fn lambda_dispatch(data: &[u8]) {
                 "{answer}"
             );
         }
-        Dispatch::Call(object) => {
+        Dispatch::Call(object) | Dispatch::Cron(object) => {
             let answer = runtime().block_on(gzrs_native::answer(service(), object, None));
             check_answer(answer);
+        }
+        Dispatch::Rpc { id, object } => {
+            let answer = runtime().block_on(gzrs_native::answer(service(), object, None));
+            let envelope = rpc_answer(id, &answer);
+            assert!(envelope["body"].is_string(), "{envelope}");
         }
     }
 }
@@ -226,7 +239,7 @@ fn emulated() -> &'static Emulated {
         });
         let (runtime_api, front_url) = rx.recv().expect("the emulator started");
         std::env::set_var("AWS_LAMBDA_RUNTIME_API", &runtime_api);
-        std::thread::spawn(|| gzrs_native::lambda::run(service(), "Fuzz", "api"));
+        std::thread::spawn(|| gzrs_native::lambda::run(service(), FUZZ));
         let front = front_url
             .trim_start_matches("http://")
             .parse()

@@ -4,9 +4,8 @@
 
 use std::convert::Infallible;
 use std::fmt::Display;
-use std::rc::Rc;
 
-use gzrs_core::lambda::{dispatch, Dispatch};
+use gzrs_core::lambda::{dispatch_to, rpc_answer, Dispatch, Target};
 use gzrs_core::Body;
 use http::{Request, Response};
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -25,7 +24,7 @@ const LAMBDA_DEFAULTS: [(&str, &str); 3] = [
 ];
 
 /// Polls the Runtime API in `AWS_LAMBDA_RUNTIME_API` until it goes away.
-pub fn run<S, B>(service: S, class: &str, method: &str) -> Result<(), lambda_runtime::Error>
+pub fn run<S, B>(service: S, target: Target<'static>) -> Result<(), lambda_runtime::Error>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
@@ -43,29 +42,36 @@ where
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let names: Rc<(String, String)> = Rc::new((class.to_owned(), method.to_owned()));
     runtime.block_on(lambda_runtime::run(service_fn(
         move |event: LambdaEvent<Box<RawValue>>| {
-            let (service, names) = (service.clone(), names.clone());
-            async move {
-                Ok::<Value, Infallible>(
-                    handle(service, event.payload.get(), &names.0, &names.1).await,
-                )
-            }
+            let service = service.clone();
+            async move { Ok::<Value, Infallible>(handle(service, event.payload.get(), &target).await) }
         },
     )))
 }
 
 /// The Lambda response to one event.
-pub async fn handle<S, B>(service: S, event: &str, class: &str, method: &str) -> Value
+pub async fn handle<S, B>(service: S, event: &str, target: &Target<'_>) -> Value
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
     B: http_body::Body,
     B::Error: Display,
 {
-    match dispatch(event.as_bytes(), class, method) {
+    match dispatch_to(event.as_bytes(), target) {
         Dispatch::Answer(answer) => answer,
         Dispatch::Call(object) => answer(service, object, None).await.to_json(),
+        Dispatch::Rpc { id, object } => rpc_answer(id, &answer(service, object, None).await),
+        Dispatch::Cron(object) => {
+            let name = object.gzrs_call.clone().unwrap_or_default();
+            eprintln!("DEBUG: trigger cron on method: {name}");
+            // As Genezio's handler: a failure is logged, and the event answered with nothing.
+            let outcome = rpc_answer(Value::Null, &answer(service, object, None).await);
+            if outcome["statusCode"] != 200 {
+                let body: Value = outcome["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
+                eprintln!("ERROR: cron trigger with error: {}", body["error"]["message"].as_str().unwrap_or("unknown"));
+            }
+            Value::Null
+        }
     }
 }

@@ -26,6 +26,7 @@ pub mod sidecar;
 use std::fmt::Display;
 use std::process::ExitCode;
 
+pub use gzrs_core::lambda::Target;
 use gzrs_core::Body;
 use http::{Request, Response};
 use tower_service::Service;
@@ -69,7 +70,26 @@ pub fn prepare() {
 /// console logger is this thread's default only, so records from its construction reach the log
 /// and a service that installs its own subscriber (tracing-subscriber's `.init()`) still can.
 /// The generated `main` calls this.
-pub fn start<F, S, B>(build: F, class: &str, method: &str) -> ExitCode
+pub fn start<F, S, B>(build: F, class: &'static str, method: &'static str) -> ExitCode
+where
+    F: FnOnce() -> S,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    start_class(build, class, method, &[])
+}
+
+/// [`start`] for a class with typed methods named `methods` (JSON-RPC and cron), which the
+/// service built by `build` answers (gzrs-class's `serve`). The generated `main` of such a class
+/// calls this.
+pub fn start_class<F, S, B>(
+    build: F,
+    class: &'static str,
+    method: &'static str,
+    methods: &'static [&'static str],
+) -> ExitCode
 where
     F: FnOnce() -> S,
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
@@ -86,12 +106,17 @@ where
         let _scoped = gzrs_platform::log::scoped();
         build()
     };
-    main(service, class, method)
+    let target = Target {
+        class,
+        http_method: method,
+        methods,
+    };
+    main(service, target)
 }
 
-/// Runs `service` as the class `class` with its HTTP method `method`: the trap when a Lambda
-/// Runtime API is present, the sidecar when asked for one. Returns only when serving ends.
-pub fn main<S, B>(service: S, class: &str, method: &str) -> ExitCode
+/// Runs `service` as the class `target`: the trap when a Lambda Runtime API is present, the
+/// sidecar when asked for one. Returns only when serving ends.
+pub fn main<S, B>(service: S, target: Target<'static>) -> ExitCode
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
@@ -101,8 +126,9 @@ where
     prepare();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    let class = target.class;
     let result = match role(&args, runtime_api.as_deref()) {
-        Role::Trap => lambda::run(service, class, method),
+        Role::Trap => lambda::run(service, target),
         Role::Sidecar(socket) => sidecar::run(service, &socket).map_err(Into::into),
         Role::Usage(why) => {
             eprintln!(

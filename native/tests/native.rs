@@ -17,24 +17,30 @@ fn app() -> Router {
         .route("/bytes", get(|| async { vec![0u8, 159, 146, 150] }))
 }
 
+const SVC: gzrs_native::Target<'static> = gzrs_native::Target {
+    class: "Svc",
+    http_method: "api",
+    methods: &[],
+};
+
 fn event(method: &str, path: &str) -> String {
     json!({"requestContext": {"http": {"method": method, "path": path}}, "headers": {}}).to_string()
 }
 
 #[tokio::test]
 async fn events_are_answered_like_genezio_and_a_panic_is_a_500() {
-    let answer = lambda::handle(app(), &event("GET", "/Svc/api/hi/you"), "Svc", "api").await;
+    let answer = lambda::handle(app(), &event("GET", "/Svc/api/hi/you"), &SVC).await;
     assert_eq!(answer["statusCode"], 200);
     assert_eq!(answer["body"], "hi you");
 
-    let answer = lambda::handle(app(), &event("GET", "/Svc/api/panic"), "Svc", "api").await;
+    let answer = lambda::handle(app(), &event("GET", "/Svc/api/panic"), &SVC).await;
     assert_eq!(answer["statusCode"], 500);
     let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["error"], "the service panicked: boom");
 
-    let answer = lambda::handle(app(), &event("GET", "/Svc/other/hi/you"), "Svc", "api").await;
+    let answer = lambda::handle(app(), &event("GET", "/Svc/other/hi/you"), &SVC).await;
     assert_eq!(answer["statusCode"], 404);
-    let answer = lambda::handle(app(), "{\"headers\": 3}", "Svc", "api").await;
+    let answer = lambda::handle(app(), "{\"headers\": 3}", &SVC).await;
     assert_eq!(answer["statusCode"], 400);
 }
 

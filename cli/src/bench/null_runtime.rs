@@ -11,5 +11,11 @@ pub fn run(class: &str, method: &str) -> Result<()> {
     let service = tower::service_fn(|_request| async {
         Ok::<_, Infallible>(http::Response::new(String::from("null")))
     });
-    gzrs_native::lambda::run(service, class, method).map_err(|e| anyhow!("{e}"))
+    // Named for the whole life of the process, as a generated `main` names them.
+    let target = gzrs_native::Target {
+        class: Box::leak(class.into()),
+        http_method: Box::leak(method.into()),
+        methods: &[],
+    };
+    gzrs_native::lambda::run(service, target).map_err(|e| anyhow!("{e}"))
 }
