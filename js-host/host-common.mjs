@@ -28,6 +28,56 @@ export function marshal(req) {
   return [meta, rawBody, binary];
 }
 
+// Genezio's convention for integers beyond 2^53 (its handlers use the same pair): a BigInt
+// travels as {"$bigint": "<digits>"}, which gzrs-class reads and writes.
+const bigintReplacer = (key, value) =>
+  typeof value === "bigint" ? { $bigint: value.toString() } : value;
+const bigintReviver = (key, value) =>
+  value !== null && typeof value === "object" && typeof value.$bigint === "string"
+    ? BigInt(value.$bigint)
+    : value;
+
+/**
+ * A call of the typed method `method` as the request object gzrs-core reads, and its body: the
+ * arguments as JSON. It is marked by `gzrsCall`, which only gzrs sets (`marshal` never copies
+ * it from a Genezio request), so gzrs-class runs the method instead of the HTTP service.
+ */
+export function callObject(method, params) {
+  if (!Array.isArray(params)) throw new TypeError("the arguments are not an array");
+  const meta = JSON.stringify({
+    http: { method: "POST", path: `/gzrs-call/${method}` },
+    headers: { "content-type": "application/json" },
+    gzrsCall: method,
+  });
+  return [meta, JSON.stringify(params, bigintReplacer)];
+}
+
+/**
+ * What a call answers: the method's result, or, for its error (a panic's, a limit's), a thrown
+ * Error with the message, which Genezio's handler puts in the JSON-RPC error.
+ */
+export function callResult(response) {
+  let answer;
+  try {
+    const text = typeof response.body === "string" ? response.body : Buffer.from(response.body ?? "").toString();
+    answer = JSON.parse(text, bigintReviver);
+  } catch {
+    // Not JSON: said below with the status.
+  }
+  if (response.statusCode === 200 && answer !== null && typeof answer === "object" && "result" in answer) {
+    return answer.result;
+  }
+  throw new Error(
+    typeof answer?.error === "string" ? answer.error : `the method failed with status ${response.statusCode}`,
+  );
+}
+
+/** An oversized call's error, as `callResult` throws it. */
+export function callTooLarge(rawBody) {
+  const oversized = oversizedBody(rawBody, false);
+  return oversized && new Error(JSON.parse(oversized.body).error);
+}
+
 // gzrs-core's limit on a decoded body (its `limits` module states them all). The hosts check it
 // too, before the body is copied to the service, so an oversized body costs nothing there.
 const MAX_BODY_BYTES = 6 * 1024 * 1024;

@@ -3,6 +3,7 @@
 import { GenezioDeploy, GenezioMethod } from "@genezio/types";
 import type { GenezioHttpRequest, GenezioHttpResponse } from "@genezio/types";
 import { startNative, type NativeHost } from "./gzrs/native-host.mjs";
+// gzrs:types
 
 @GenezioDeploy()
 export class __CLASS__ {
@@ -14,9 +15,12 @@ export class __CLASS__ {
     this.host = startNative(import.meta.url, __EXECUTABLES__);
   }
 
+  // gzrs:http-begin
   @GenezioMethod({ type: "http" })
   async __METHOD__(request: GenezioHttpRequest): Promise<GenezioHttpResponse> {
     // The sidecar's answer; see the wasm class for why the cast.
     return (await this.host.handle(request)) as unknown as GenezioHttpResponse;
   }
+  // gzrs:http-end
+  // gzrs:methods
 }

@@ -1,6 +1,8 @@
 export interface NativeHost {
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   handle(request: unknown): Promise<{ statusCode: number; headers: Record<string, string | string[]>; body: string | Buffer }>;
+  /** Calls a typed method of the service: its result, or a thrown Error with its message. */
+  call(method: string, params: unknown[]): Promise<unknown>;
   /** Requests waiting for the executable. */
   readonly inFlight: number;
   /** The executable's process id, while it runs. */

@@ -12,7 +12,7 @@ import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, 
 import { createRequire as createBuiltinRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { CPU, errorResponse, locateFile, marshal, oversizedBody } from "./host-common.mjs";
+import { CPU, callObject, callResult, callTooLarge, errorResponse, locateFile, marshal, oversizedBody } from "./host-common.mjs";
 
 // Builtins are required when first needed, not imported: the trap never needs node:net, and an
 // ESM import of a builtin builds a namespace of all its exports. (Not named `require`:
@@ -99,6 +99,10 @@ class Unavailable {
 
   handle() {
     return Promise.resolve(errorResponse(500, this.#message));
+  }
+
+  call() {
+    return Promise.reject(new Error(this.#message));
   }
 
   get inFlight() {
@@ -274,6 +278,22 @@ class Sidecar {
     }
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return oversized;
+    return this.#send(meta, rawBody);
+  }
+
+  /**
+   * Calls the service's typed method `method` with `params` (its arguments, in order): its
+   * result, or a thrown Error with the method's error message (a panic's included).
+   */
+  async call(method, params) {
+    const [meta, rawBody] = callObject(method, params);
+    const tooLarge = callTooLarge(rawBody);
+    if (tooLarge) throw tooLarge;
+    return callResult(await this.#send(meta, rawBody));
+  }
+
+  /** Sends one request object to the executable (starting it if need be): its answer. */
+  async #send(meta, rawBody) {
     if (this.#lasting) return errorResponse(500, this.#lasting);
     let connection;
     try {

@@ -3,6 +3,7 @@
 import { GenezioDeploy, GenezioMethod } from "@genezio/types";
 import type { GenezioHttpRequest, GenezioHttpResponse } from "@genezio/types";
 import { WasmHost } from "./gzrs/wasm-host.mjs";
+// gzrs:types
 
 // Starts compiling the module now, off the main thread, while Node finishes loading: on
 // genezio-cloud the class is built only inside the first request, which then finds it ready.
@@ -16,10 +17,13 @@ export class __CLASS__ {
     this.host = WasmHost.load(import.meta.url, "./gzrs/service.wasm");
   }
 
+  // gzrs:http-begin
   @GenezioMethod({ type: "http" })
   async __METHOD__(request: GenezioHttpRequest): Promise<GenezioHttpResponse> {
     // @genezio/types declares statusCode as a string and header values as strings; Genezio
     // accepts a number (it parseInts) and needs an array for several Set-Cookie headers.
     return (await this.host.handle(request)) as unknown as GenezioHttpResponse;
   }
+  // gzrs:http-end
+  // gzrs:methods
 }

@@ -22,6 +22,8 @@ export declare class WasmHost {
   /** Settles when the module is compiled and, if the service could start, instantiated. */
   whenReady(): Promise<void>;
   handle(req: unknown): Promise<GenezioResponse>;
+  /** Calls a typed method of the service: its result, or a thrown Error with its message. */
+  call(method: string, params: unknown[]): Promise<unknown>;
 }
 
 export declare function marshal(req: unknown): [string, string | undefined, boolean];

@@ -7,7 +7,7 @@
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
 // `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
 // the same compiled module, serves the next one.
-import { CPU, errorResponse, marshal, oversizedBody, readPayload } from "./host-common.mjs";
+import { CPU, callObject, callResult, callTooLarge, errorResponse, marshal, oversizedBody, readPayload } from "./host-common.mjs";
 import { createWasi } from "./wasi.mjs";
 
 const hosts = new Map();
@@ -107,6 +107,23 @@ export class WasmHost {
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return Promise.resolve(oversized);
     return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(req.http?.method) ? MAX_RETRIES : 0 });
+  }
+
+  /**
+   * Calls the service's typed method `method` with `params` (its arguments, in order): its
+   * result, or a thrown Error with the method's error message (a panic's included). A call is
+   * never run again after another request's panic: it may have had effects.
+   */
+  async call(method, params) {
+    if (!this.#module) {
+      if (this.#unavailable) throw new Error(this.#unavailable);
+      await this.#ready;
+      return this.call(method, params);
+    }
+    const [meta, rawBody] = callObject(method, params);
+    const tooLarge = callTooLarge(rawBody);
+    if (tooLarge) throw tooLarge;
+    return callResult(await this.#run({ meta, rawBody, retries: 0 }));
   }
 
   /** Runs one request (`job`: its marshalled object, and how often it may yet be retried). */

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use crate::describe::{ts_parameter, Typed, TypedMethod};
 use crate::progress::{self, Step};
 use crate::project::UserCrate;
 use crate::{BuildArgs, Mode};
@@ -110,11 +111,72 @@ fn write_class(krate: &UserCrate, backend: &Path, class: &Class) -> Result<()> {
         }
         Mode::Ab => unreachable!("an A/B project is written as one wasm and one native class"),
     };
-    let source = source
+    let source = with_typed_methods(&source, krate.typed.as_ref())
         .replace("__CLASS__", &class.name)
         .replace("__METHOD__", &krate.config.method)
         .replace("__CRATE__", &krate.name);
     write_if_changed(&backend.join(format!("{}.ts", class.name)), &source)
+}
+
+/// Fills a class template's marks: the typed methods' type declarations and methods, each
+/// forwarding to the service; the HTTP method only when the service has one.
+fn with_typed_methods(template: &str, typed: Option<&Typed>) -> String {
+    let http = typed.is_none_or(|t| t.http);
+    let mut out = String::new();
+    let mut in_http = false;
+    for line in template.lines() {
+        match line.trim() {
+            "// gzrs:http-begin" => in_http = true,
+            "// gzrs:http-end" => in_http = false,
+            "// gzrs:types" => {
+                if let Some(typed) = typed.filter(|t| !t.declarations.is_empty()) {
+                    out.push_str("\n// The types of the Rust methods' parameters and results, as serde writes them.\n");
+                    out.push_str(&typed.declarations);
+                }
+            }
+            "// gzrs:methods" => {
+                for method in typed.map(|t| t.methods.as_slice()).unwrap_or_default() {
+                    out.push_str(&typed_method(typed.map(|t| t.rust_type.as_str()).unwrap_or_default(), method));
+                }
+            }
+            _ if in_http && !http => {}
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// One typed method: its TypeScript signature (what Genezio's SDK generator reads), forwarding
+/// its arguments to the Rust method.
+fn typed_method(rust_type: &str, method: &TypedMethod) -> String {
+    let names: Vec<String> = method.params.iter().map(|(n, _)| ts_parameter(n)).collect();
+    let params: Vec<String> = names
+        .iter()
+        .zip(&method.params)
+        .map(|(name, (_, ts))| format!("{name}: {ts}"))
+        .collect();
+    let decorator = match &method.cron {
+        Some(schedule) => format!(
+            "  @GenezioMethod({{ type: \"cron\", cronString: {} }})\n",
+            serde_json::to_string(schedule).expect("a string serializes")
+        ),
+        None => String::new(),
+    };
+    let call = format!("this.host.call({:?}, [{}])", method.name, names.join(", "));
+    let body = if method.result == "void" {
+        format!("    await {call};\n")
+    } else {
+        format!("    return (await {call}) as {};\n", method.result)
+    };
+    format!(
+        "\n  /** `{rust_type}::{name}` in Rust. */\n{decorator}  async {name}({params}): Promise<{result}> {{\n{body}  }}\n",
+        name = method.name,
+        params = params.join(", "),
+        result = method.result,
+    )
 }
 
 /// Class files gzrs wrote before that this build does not write (a project built with

@@ -7,6 +7,7 @@
 //! the modes with a plain TypeScript class; `gzrs new` starts a crate.
 
 mod bench;
+mod describe;
 mod genezio;
 mod local;
 mod native;
@@ -193,6 +194,9 @@ fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
 }
 
 fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<PathBuf> {
+    let mut krate = krate.clone();
+    krate.typed = describe::describe(&krate, args.verbose)?;
+    let krate = &krate;
     let out = args
         .out
         .clone()

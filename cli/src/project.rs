@@ -17,6 +17,10 @@ pub struct UserCrate {
     /// The lockfile of the crate's workspace, if it has one.
     pub lockfile: Option<PathBuf>,
     pub config: Config,
+    /// Whether it depends on gzrs-class: its class has typed methods to describe.
+    pub uses_class: bool,
+    /// Its typed methods, once described (see `describe`).
+    pub typed: Option<crate::describe::Typed>,
 }
 
 /// `[package.metadata.gzrs]`.
@@ -53,6 +57,13 @@ struct Package {
     targets: Vec<Target>,
     #[serde(default)]
     metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Deserialize)]
+struct Dependency {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +132,10 @@ impl UserCrate {
         };
         let config = Config::resolve(&package.name, raw)?;
         let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
+        let uses_class = package.dependencies.iter().any(|d| d.name == "gzrs-class");
         Ok(UserCrate {
+            uses_class,
+            typed: None,
             name: package.name,
             version: package.version,
             manifest_path: manifest,
@@ -129,6 +143,39 @@ impl UserCrate {
             lockfile,
             config,
         })
+    }
+
+    /// The expression the generated entries build the service with: the HTTP function, or the
+    /// class's typed methods beside it (gzrs-class's `serve`).
+    pub fn service_builder(&self) -> String {
+        let function = &self.config.function;
+        match &self.typed {
+            None => format!("gzrs_user_service::{function}"),
+            Some(typed) => {
+                let class = format!(
+                    "<gzrs_user_service::{} as ::std::default::Default>::default()",
+                    typed.rust_type
+                );
+                if typed.http {
+                    format!("|| gzrs_class::serve::serve({class}, gzrs_user_service::{function}())")
+                } else {
+                    format!("|| gzrs_class::serve::serve_methods({class})")
+                }
+            }
+        }
+    }
+
+    /// The dependency line on gzrs-class with `serve` that an entry of a typed class needs.
+    pub fn class_dependency(&self) -> String {
+        if self.typed.is_none() {
+            return String::new();
+        }
+        let spec = gzrs_dependency("GZRS_CLASS", "class");
+        let spec = match spec.strip_prefix('{') {
+            Some(table) => format!("{{ features = [\"serve\"],{table}"),
+            None => format!("{{ version = {spec}, features = [\"serve\"] }}"),
+        };
+        format!("gzrs-class = {spec}\n")
     }
 
     pub fn dir(&self) -> &Path {
