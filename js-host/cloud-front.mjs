@@ -6,6 +6,10 @@
 // handled concurrently, as one Node process would. There is no Lambda Runtime API here.
 //
 // Usage: node cloud-front.mjs BUNDLE_DIR PORT   (PORT 0 picks one; prints `listening PORT`)
+//
+// `POST /__gzrs/event` hands its JSON body to the handler as the event itself and answers the
+// handler's result as JSON: for events no HTTP request makes, like genezio-cloud's cron call
+// (a JSON-RPC event whose headers carry `Genezio-Event: cron`, in that case).
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,6 +43,14 @@ async function answer(request, response) {
   const chunks = [];
   for await (const chunk of request) chunks.push(chunk);
   const raw = Buffer.concat(chunks);
+  if (request.method === "POST" && request.url === "/__gzrs/event") {
+    const event = JSON.parse(raw.toString("utf8"));
+    event.url = new URL(event.url ?? `http://localhost${event.http?.path ?? "/"}`);
+    const result = await handler(event, {});
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify(result ?? null));
+    return;
+  }
   const headers = {};
   for (const [name, value] of Object.entries(request.headers)) {
     headers[name] = Array.isArray(value) ? value.join(", ") : value;

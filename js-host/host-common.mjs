@@ -64,7 +64,8 @@ export function callResult(response) {
   } catch {
     // Not JSON: said below with the status.
   }
-  if (response.statusCode === 200 && answer !== null && typeof answer === "object" && "result" in answer) {
+  // `{}` for a method that answers nothing: `undefined`, as a JavaScript method's.
+  if (response.statusCode === 200 && answer !== null && typeof answer === "object" && !("error" in answer)) {
     return answer.result;
   }
   throw new Error(

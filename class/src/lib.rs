@@ -100,6 +100,9 @@ pub struct Method {
     pub params: &'static [Param],
     /// The Rust type of its result (`()` when it returns nothing), as written.
     pub result: &'static str,
+    /// Whether it answers nothing (`()` or `Result<(), E>`): a JavaScript method's `undefined`,
+    /// which Genezio leaves out of the JSON-RPC answer.
+    pub returns_nothing: bool,
     pub kind: MethodKind,
     pub is_async: bool,
 }
@@ -168,22 +171,16 @@ pub struct Args {
 
 impl Args {
     /// The arguments of `method` (`Class.method`, for messages), whose parameters are `names`.
-    /// More arguments than parameters is an error; fewer leaves the rest `null` (as JavaScript
-    /// leaves them `undefined`), which only an `Option` accepts.
+    /// As in JavaScript, which Genezio's own classes are written in, arguments beyond the
+    /// parameters are ignored, and missing ones are `null` (JavaScript's `undefined`), which
+    /// only an `Option` accepts. (The TypeScript class gzrs generates drops extra arguments
+    /// before they reach Rust in wasm and sidecar modes; the trap must answer the same.)
     pub fn new(
         method: &'static str,
-        params: Vec<Value>,
+        mut params: Vec<Value>,
         names: &'static [&'static str],
     ) -> Result<Self, CallError> {
-        if params.len() > names.len() {
-            return Err(CallError::new(format!(
-                "{method} takes {} argument{} ({}), not {}",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", "),
-                params.len()
-            )));
-        }
+        params.truncate(names.len());
         Ok(Self {
             method,
             names,
@@ -309,10 +306,11 @@ mod tests {
             .message
             .contains("`tags`"));
 
-        let error = Args::new("Notes.add", vec![json!(1), json!(2), json!(3)], NAMES).unwrap_err();
-        assert_eq!(
-            error.message,
-            "Notes.add takes 2 arguments (title, tags), not 3"
-        );
+        // Extra arguments are ignored, as JavaScript ignores them.
+        let mut args =
+            Args::new("Notes.add", vec![json!("a"), json!([]), json!(3)], NAMES).unwrap();
+        assert_eq!(args.take::<String>().unwrap(), "a");
+        assert_eq!(args.take::<Vec<String>>().unwrap(), Vec::<String>::new());
+        assert_eq!(args.take::<Option<u8>>().unwrap(), None);
     }
 }

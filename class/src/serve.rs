@@ -4,7 +4,8 @@
 //!
 //! A request carrying gzrs-core's [`MethodCall`] extension (set only by gzrs: a JSON-RPC call or
 //! a cron event, its body the JSON arguments) runs that method and answers `200` with
-//! `{"result": ...}` or `{"error": "<message>"}`; any other request goes to the HTTP service.
+//! `{"result": ...}`, `{}` for a method that answers nothing, or `{"error": "<message>"}`; any
+//! other request goes to the HTTP service.
 
 use std::convert::Infallible;
 use std::fmt::{self, Display};
@@ -91,6 +92,10 @@ where
         Box::pin(async move {
             let answer = match arguments(request).await {
                 Ok(params) => match class.call(&method, params).await {
+                    // Nothing to answer: JavaScript's `undefined`, which JSON leaves out.
+                    Ok(_) if C::METHODS.iter().any(|m| m.name == method && m.returns_nothing) => {
+                        json!({})
+                    }
                     Ok(result) => json!({ "result": result }),
                     Err(error) => json!({ "error": error.message }),
                 },

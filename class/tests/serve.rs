@@ -19,6 +19,10 @@ impl Counter {
         self.count.get()
     }
 
+    pub fn reset(&self) {
+        self.count.set(0);
+    }
+
     pub async fn fail(&self) -> Result<(), String> {
         Err(format!("failed at {}", self.count.get()))
     }
@@ -52,6 +56,11 @@ async fn calls_reach_the_class_and_http_reaches_the_router() {
     assert_eq!(body(&answer), json!({"result": 5}));
     let answer = call_object(service.clone(), call("fail", None), None).await;
     assert_eq!(body(&answer), json!({"error": "failed at 5"}));
+    // A method that answers nothing has no `result`, as JavaScript's `undefined`.
+    let answer = call_object(service.clone(), call("reset", Some("[]")), None).await;
+    assert_eq!(body(&answer), json!({}));
+    let answer = call_object(service.clone(), call("add", Some("[5]")), None).await;
+    assert_eq!(body(&answer), json!({"result": 5}));
     let answer = call_object(service.clone(), call("nope", Some("[]")), None).await;
     assert!(body(&answer)["error"].as_str().unwrap().contains("no method"));
     let answer = call_object(service.clone(), call("add", Some("{}")), None).await;

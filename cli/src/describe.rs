@@ -63,12 +63,10 @@ pub fn describe(krate: &UserCrate, verbose: bool) -> Result<Option<Typed>> {
     // With the HTTP function first; a crate without one is told by the compiler.
     write_crate(krate, &dir, true)?;
     let (mut ok, mut log) = build(&dir, &work.join("describe-target"), verbose)?;
-    let missing_http = format!(
-        "cannot find function `{}` in crate `gzrs_user_service`",
-        krate.config.function
-    );
+    // rustc: "cannot find value `app` in crate `gzrs_user_service`" (or "function").
+    let missing_http = format!("`{}` in crate `gzrs_user_service`", krate.config.function);
     let mut http = true;
-    if !ok && log.contains(&missing_http) {
+    if !ok && log.contains("error[E0425]: cannot find") && log.contains(&missing_http) {
         http = false;
         write_crate(krate, &dir, false)?;
         (ok, log) = build(&dir, &work.join("describe-target"), verbose)?;

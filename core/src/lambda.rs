@@ -236,22 +236,24 @@ fn truthy(value: &Value) -> bool {
 }
 
 /// The Lambda response to a JSON-RPC call `id` from the service's answer to its request object
-/// (`{"result": ...}` or `{"error": "..."}`, a panic's or a limit's error included), in
-/// Genezio's envelope: 200 with the result, or 400 with the error's message.
+/// (`{"result": ...}`, `{}` for nothing, or `{"error": "..."}`, a panic's or a limit's error
+/// included), in Genezio's envelope: 200 with the result, or 400 with the error's message.
 pub fn rpc_answer(id: Value, answer: &crate::ResponseObject) -> Value {
     let body: Option<Value> = serde_json::from_slice(answer.body.as_bytes()).ok();
     match body {
-        Some(Value::Object(mut fields)) if answer.status_code == 200 && fields.contains_key("result") => {
+        Some(Value::Object(mut fields)) if answer.status_code == 200 && !fields.contains_key("error") => {
             #[derive(serde::Serialize)]
             struct Envelope {
                 jsonrpc: &'static str,
-                result: Value,
+                // Absent for a method that answers nothing, as JavaScript's `undefined` is.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                result: Option<Value>,
                 error: Option<()>,
                 id: Value,
             }
             let envelope = Envelope {
                 jsonrpc: "2.0",
-                result: fields.remove("result").unwrap_or(Value::Null),
+                result: fields.remove("result"),
                 error: None,
                 id,
             };
@@ -500,6 +502,11 @@ mod tests {
             http::Response::new(bytes::Bytes::from(r#"{"result":{"id":1}}"#)),
         );
         let answer = rpc_answer(json!(9), &ok);
+        let nothing = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from("{}")));
+        assert_eq!(
+            rpc_answer(json!(2), &nothing)["body"],
+            r#"{"jsonrpc":"2.0","error":null,"id":2}"#
+        );
         assert_eq!(answer["statusCode"], 200);
         assert_eq!(
             answer["body"],

@@ -92,6 +92,21 @@ impl CloudLocal {
         crate::local::send(agent, &self.url(case.target.as_str()), case)
     }
 
+    /// Hands `event` to Genezio's genezio-cloud handler as it is: the handler's result.
+    pub fn invoke(&self, event: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let origin = self.base.split('/').take(3).collect::<Vec<_>>().join("/");
+        let mut response = crate::http_agent()
+            .post(&format!("{origin}/__gzrs/event"))
+            .header("content-type", "application/json")
+            .send(event.to_string())
+            .map_err(|e| format!("the event did not reach the handler: {e}"))?;
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("the handler's result could not be read: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("the handler's result is not JSON ({e}): {text}"))
+    }
+
     /// What the process printed so far.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()

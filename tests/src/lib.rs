@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod cloud;
 pub mod corpus;
+pub mod frontend;
 pub mod lambda;
 pub mod local;
 pub mod standalone;

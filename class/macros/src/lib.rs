@@ -106,11 +106,18 @@ fn expand(block: &mut ItemImpl) -> syn::Result<Tokens> {
             None => quote!(::gzrs_class::MethodKind::Rpc),
         };
         let is_async = m.is_async;
+        let answered = if m.returns_result {
+            m.result.as_ref().and_then(ok_type)
+        } else {
+            m.result.clone()
+        };
+        let returns_nothing = answered.as_ref().is_none_or(is_unit);
         quote! {
             ::gzrs_class::Method {
                 name: #name,
                 params: &[#(#params),*],
                 result: #result,
+                returns_nothing: #returns_nothing,
                 kind: #kind,
                 is_async: #is_async,
             }

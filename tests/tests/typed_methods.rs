@@ -1,0 +1,258 @@
+//! Typed methods (issue 14), end to end with `examples/notes`: Genezio's SDK generator runs on
+//! the project built in each mode; a TypeScript frontend that imports only that SDK type-checks
+//! with `tsc --strict` and runs through the SDK's own client against `genezio local` in both
+//! modes and against the genezio-aws bundle under aws-lambda-ric (the trap); the cron job fires
+//! from each provider's cron event in both modes; and a type gzrs cannot write is a build error
+//! naming it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use gzrs_tests::cloud::CloudLocal;
+use gzrs_tests::frontend::{generate_sdk, run_frontend};
+use gzrs_tests::lambda::{bundle, ric_runtime};
+use gzrs_tests::{gzrs, http_agent, project, repo_root, GenezioLocal, LambdaLocal};
+use serde_json::{json, Value};
+
+const PACKAGE: &str = "@genezio-sdk/notes";
+
+fn work(name: &str) -> PathBuf {
+    repo_root().join("target/gzrs-tests/typed").join(name)
+}
+
+fn notes(mode: &str) -> PathBuf {
+    project("examples/notes", &format!("notes-{mode}"), &["--mode", mode])
+}
+
+/// The class's URL from a front's method URL (`http://h:p/Notes/api` → `http://h:p/Notes`).
+fn class_url(method_url: &str) -> String {
+    method_url
+        .strip_suffix("/api")
+        .unwrap_or(method_url)
+        .to_string()
+}
+
+/// A JSON-RPC call as Genezio's SDK makes it: the envelope's result, or its error's message.
+fn rpc(url: &str, method: &str, params: Value) -> Result<Value, String> {
+    let body = json!({"jsonrpc": "2.0", "method": format!("Notes.{method}"), "params": params, "id": 7});
+    let mut response = http_agent()
+        .post(url)
+        .header("content-type", "application/json")
+        .send(body.to_string())
+        .map_err(|e| e.to_string())?;
+    let envelope: Value =
+        serde_json::from_str(&response.body_mut().read_to_string().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    match &envelope["error"] {
+        Value::Null => Ok(envelope["result"].clone()),
+        error => Err(error["message"].as_str().unwrap_or_default().to_string()),
+    }
+}
+
+/// Adds two notes, completes one: what a cron run of `sweep` must change.
+fn before_sweep(url: &str) -> Value {
+    rpc(url, "add", json!(["keep", ["a"]])).unwrap();
+    let gone = rpc(url, "add", json!(["gone", ["b"]])).unwrap();
+    rpc(url, "complete", json!([gone["id"]])).unwrap();
+    rpc(url, "list", json!([])).unwrap()
+}
+
+fn titles(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .map(|notes| notes.iter().filter_map(|n| n["title"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The frontend against a running class at `url`, with an SDK generated for it.
+fn frontend(project: &Path, url: &str, name: &str) {
+    let sdk = generate_sdk(project, PACKAGE, url, &work(&format!("{name}-sdk")));
+    let declared = fs::read_to_string(sdk.join("lib/notes.sdk.d.ts")).expect("the SDK's types");
+    for line in [
+        "static add(title: string, tags: Array<string>): Promise<Note>;",
+        "static get(id: number): Promise<Note | null>;",
+        "static complete(id: number): Promise<Note>;",
+        "[key: string]: number;",
+    ] {
+        assert!(declared.contains(line), "[{name}] the SDK lacks `{line}`:\n{declared}");
+    }
+    assert!(
+        !declared.contains("sweep"),
+        "[{name}] a cron job is not part of the SDK:\n{declared}"
+    );
+    match run_frontend("notes", PACKAGE, &sdk, &work(&format!("{name}-frontend"))) {
+        Ok(output) => assert!(output.contains("every check passed"), "[{name}] {output}"),
+        Err(failure) => panic!("[{name}] {failure}"),
+    }
+}
+
+#[test]
+fn the_frontend_runs_against_genezio_local_in_both_modes() {
+    for mode in ["wasm", "native"] {
+        let project = notes(mode);
+        let local = GenezioLocal::start(&project, "Notes", "api");
+        frontend(&project, &class_url(&local.url("")), &format!("local-{mode}"));
+        // The HTTP side keeps working in the same class.
+        let mut health = http_agent().get(&local.url("/health")).call().unwrap();
+        assert_eq!(health.body_mut().read_to_string().unwrap(), "ok", "[{mode}]");
+    }
+}
+
+/// Raw JSON-RPC exchanges, right and wrong: the status and body of each, without the
+/// JavaScript stack Genezio adds to a thrown error (which the trap has not).
+fn exchanges(url: &str) -> Vec<(u16, Value)> {
+    let bodies = [
+        json!({"jsonrpc": "2.0", "method": "Notes.add", "params": ["a", ["x", "y"]], "id": 1}),
+        json!({"jsonrpc": "2.0", "method": "Notes.get", "params": [1], "id": 2}),
+        json!({"jsonrpc": "2.0", "method": "Notes.get", "params": [99], "id": 3}),
+        json!({"jsonrpc": "2.0", "method": "Notes.complete", "params": [99], "id": 4}),
+        json!({"jsonrpc": "2.0", "method": "Notes.add", "params": [5, []], "id": 5}),
+        json!({"jsonrpc": "2.0", "method": "Notes.add", "params": ["a", [], 3], "id": 6}),
+        json!({"jsonrpc": "2.0", "method": "Notes.nope", "params": [], "id": 7}),
+        json!({"jsonrpc": "2.0", "method": "Notes.list", "id": 8}),
+        json!({"jsonrpc": "2.0", "method": "Notes.stats", "params": [], "id": 9}),
+        json!({"jsonrpc": "2.0", "method": "Notes.sweep", "params": [], "id": 10}),
+    ];
+    bodies
+        .iter()
+        .map(|body| {
+            let mut response = http_agent()
+                .post(url)
+                .header("content-type", "application/json")
+                .send(body.to_string())
+                .unwrap();
+            let status = response.status().as_u16();
+            let mut value: Value =
+                serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+            if let Some(error) = value["error"].as_object_mut() {
+                error.remove("stack");
+            }
+            (status, value)
+        })
+        .collect()
+}
+
+#[test]
+fn the_frontend_runs_against_the_trap_and_cron_fires_from_genezio_aws_events() {
+    let mut answers = Vec::new();
+    for mode in ["native", "wasm"] {
+        let task = bundle(&notes(mode), "Notes", "aws", &work(&format!("aws-{mode}")));
+        let lambda = LambdaLocal::start("Notes", "api", Duration::from_secs(30), ric_runtime(&task));
+        let url = class_url(&lambda.url(""));
+        // The trap answers as Genezio's own handler does around the wasm class.
+        answers.push(exchanges(&url));
+        if mode == "native" {
+            frontend(&notes(mode), &url, "trap");
+        }
+        let list = before_sweep(&url);
+        assert!(titles(&list).contains(&"gone"), "[{mode}] {list}");
+        let answer = lambda
+            .invoke(json!({"genezioEventType": "cron", "methodName": "sweep", "cronString": "0 3 * * *"}).to_string())
+            .expect("the cron event is answered");
+        assert_eq!(answer, Value::Null, "[{mode}] Genezio answers a cron event with nothing");
+        let list = rpc(&url, "list", json!([])).unwrap();
+        assert!(
+            titles(&list).contains(&"keep") && !titles(&list).contains(&"gone"),
+            "[{mode}] the cron event ran sweep: {list}"
+        );
+        // A panic-free error path through the same instance still answers.
+        let error = rpc(&url, "complete", json!([4242])).unwrap_err();
+        assert!(error.contains("4242"), "[{mode}] {error}");
+    }
+    let (trap, genezio) = (&answers[0], &answers[1]);
+    for (ours, theirs) in trap.iter().zip(genezio) {
+        assert_eq!(ours, theirs, "the trap (left) and Genezio's handler (right) differ");
+    }
+}
+
+#[test]
+fn cron_fires_from_genezio_cloud_events_in_both_modes() {
+    for mode in ["wasm", "native"] {
+        let cloud = CloudLocal::start(&notes(mode), "Notes", "api", &work(&format!("cloud-{mode}")));
+        let url = class_url(&cloud.url(""));
+        let list = before_sweep(&url);
+        assert!(titles(&list).contains(&"gone"), "[{mode}] {list}");
+        // genezio-cloud's cron call: a JSON-RPC event marked by its headers.
+        let event = json!({
+            "http": {"method": "POST", "path": "/Notes", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "genezio-cron"},
+            "headers": {"Genezio-Event": "cron", "Genezio-Cronstring": "0 3 * * *", "content-type": "application/json"},
+            "body": json!({"jsonrpc": "2.0", "method": "Notes.sweep", "params": [], "id": 1}).to_string(),
+            "isBase64Encoded": false,
+            "requestTimestampMs": 0,
+        });
+        let answer = cloud.invoke(&event).expect("the cron call is answered");
+        assert_eq!(answer["statusCode"], 200, "[{mode}] {answer}");
+        let list = rpc(&url, "list", json!([])).unwrap();
+        assert!(
+            titles(&list).contains(&"keep") && !titles(&list).contains(&"gone"),
+            "[{mode}] the cron call ran sweep: {list}\n{}",
+            cloud.log()
+        );
+        assert!(
+            cloud.log().contains("trigger cron: 0 3 * * * on method: Notes.sweep"),
+            "[{mode}] Genezio's handler saw a cron call:\n{}",
+            cloud.log()
+        );
+    }
+}
+
+/// A crate with typed methods, written into `dir`: `body` is the rest of its lib.rs.
+fn typed_crate(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let dir = dir.join(name);
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.gzrs]\nclass = \"Shapes\"\n\n[dependencies]\ngzrs-class = {{ path = {:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n[workspace]\n",
+            repo_root().join("class").display().to_string()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("src/lib.rs"),
+        format!("use serde::{{Deserialize, Serialize}};\n\n#[derive(Default)]\npub struct Shapes;\n\n{body}"),
+    )
+    .unwrap();
+    dir
+}
+
+fn build_error(dir: &Path, target: &Path) -> String {
+    let output = Command::new(gzrs())
+        .args(["build", "--mode", "wasm", "--no-install", "--out"])
+        .arg(dir.join("out"))
+        .arg(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("run gzrs");
+    assert!(!output.status.success(), "the build of {} succeeded", dir.display());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_type_gzrs_cannot_write_is_a_build_error_naming_it() {
+    let root = work("unsupported");
+    let target = root.join("target");
+    let opaque = typed_crate(
+        &root,
+        "opaque-type",
+        "#[gzrs_class::methods]\nimpl Shapes {\n    pub fn at(&self, when: std::time::SystemTime) -> u32 {\n        let _ = when;\n        0\n    }\n}\n",
+    );
+    let error = build_error(&opaque, &target);
+    assert!(
+        error.contains("gzrs cannot write `SystemTime` as a TypeScript type"),
+        "{error}"
+    );
+    assert!(error.contains("derive `gzrs_class::Type`"), "{error}");
+
+    let recursive = typed_crate(
+        &root,
+        "recursive-type",
+        "#[derive(Serialize, Deserialize, gzrs_class::Type)]\npub struct Tree {\n    pub children: Vec<Tree>,\n}\n\n#[gzrs_class::methods]\nimpl Shapes {\n    pub fn tree(&self) -> Tree {\n        Tree { children: Vec::new() }\n    }\n}\n",
+    );
+    let error = build_error(&recursive, &target);
+    assert!(
+        error.contains("the type `Tree`") && error.contains("refers to itself"),
+        "{error}"
+    );
+}
