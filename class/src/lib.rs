@@ -218,9 +218,14 @@ pub fn from_result<T: Serialize, E: Display>(result: Result<T, E>) -> Result<Val
 const JS_SAFE: u64 = (1 << 53) - 1;
 
 /// JSON for a JavaScript client: integers beyond 2^53 become `{"$bigint": "<digits>"}`, which
-/// Genezio's SDK turns into a `bigint`.
+/// Genezio's SDK turns into a `bigint`, and integral floats are written as integers.
 pub fn to_wire(value: Value) -> Value {
     match value {
+        // A JavaScript number has no integral float: JSON.stringify writes 2.0 as `2`, and so
+        // does the trap, to answer byte for byte as Genezio's handler does.
+        Value::Number(n) if n.as_f64().is_some_and(|f| n.is_f64() && f.fract() == 0.0 && f.abs() <= JS_SAFE as f64) => {
+            Value::from(n.as_f64().unwrap_or_default() as i64)
+        }
         Value::Number(n) if n.as_u64().is_some_and(|u| u > JS_SAFE) => bigint(&n),
         Value::Number(n) if n.as_i64().is_some_and(|i| i.unsigned_abs() > JS_SAFE) => bigint(&n),
         Value::Array(items) => Value::Array(items.into_iter().map(to_wire).collect()),
@@ -276,6 +281,8 @@ mod tests {
             from_wire(wire),
             json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE})
         );
+        // Integral floats as JavaScript writes them; others as they are.
+        assert_eq!(to_wire(json!([0.0, -0.0, 2.0, 2.5])).to_string(), "[0,0,2,2.5]");
         // An object that merely has the key among others is left alone.
         let other = json!({"$bigint": "1", "x": 2});
         assert_eq!(from_wire(other.clone()), other);

@@ -197,6 +197,120 @@ fn cron_fires_from_genezio_cloud_events_in_both_modes() {
     }
 }
 
+/// The typed fixture (`tests/fixture-class`) built in `mode` for this machine's CPU.
+fn fixture(mode: &str) -> PathBuf {
+    project(
+        "tests/fixture-class",
+        &format!("fixture-class-{mode}"),
+        &["--mode", mode, "--arch", "x86_64"],
+    )
+}
+
+/// Calls of every shape, right and wrong, each with its JSON-RPC body: what the fixture answers
+/// must be the same through the trap as through Genezio's handler around the generated class.
+fn fixture_calls() -> Vec<Value> {
+    let big = "9007199254740993"; // 2^53 + 1: no JavaScript number holds it
+    let calls = [
+        json!(["double", [3]]),
+        json!(["double", [{"$bigint": big}]]),
+        json!(["negate", [{"$bigint": big}]]),
+        json!(["measure", [{"kind": "circle", "radius": 1.5}, "cm"]]),
+        json!(["measure", [{"kind": "point"}]]),
+        json!(["measure", [{"kind": "hexagon"}, null]]),
+        json!(["divide", [7, 2]]),
+        json!(["divide", [1, 0]]),
+        json!(["divide", ["seven", 2]]),
+        json!(["explode", ["boom"]]),
+        // The instance goes on serving after a panic.
+        json!(["double", [21]]),
+        json!(["nothing", [[true]]]),
+        json!(["ticks", []]),
+        json!(["tick", []]),
+        json!(["ticks", []]),
+        json!(["missing", []]),
+    ];
+    calls
+        .iter()
+        .enumerate()
+        .map(|(id, call)| {
+            json!({"jsonrpc": "2.0", "method": format!("Typed.{}", call[0].as_str().unwrap()), "params": call[1], "id": id + 1})
+        })
+        .collect()
+}
+
+/// Each body POSTed to `url`: the status and the body, less the JavaScript stack Genezio adds
+/// to a thrown error (the trap has none).
+fn post_all(url: &str, bodies: &[Value]) -> Vec<(u16, Value)> {
+    bodies
+        .iter()
+        .map(|body| {
+            let mut response = http_agent()
+                .post(url)
+                .header("content-type", "application/json")
+                .send(body.to_string())
+                .unwrap();
+            let status = response.status().as_u16();
+            let text = response.body_mut().read_to_string().unwrap();
+            let mut value: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("not JSON ({e}) for {body}: {text}"));
+            if let Some(error) = value["error"].as_object_mut() {
+                error.remove("stack");
+            }
+            (status, value)
+        })
+        .collect()
+}
+
+fn assert_same(left: &[(u16, Value)], right: &[(u16, Value)], bodies: &[Value], what: &str) {
+    for ((ours, theirs), body) in left.iter().zip(right).zip(bodies) {
+        assert_eq!(ours, theirs, "{what}, for {body}");
+    }
+}
+
+#[test]
+fn the_trap_answers_every_kind_of_call_as_genezios_handler_around_the_class() {
+    let calls = fixture_calls();
+    let mut answers = Vec::new();
+    for mode in ["native", "wasm"] {
+        let task = bundle(&fixture(mode), "Typed", "aws", &work(&format!("fixture-aws-{mode}")));
+        let lambda = LambdaLocal::start("Typed", "api", Duration::from_secs(30), ric_runtime(&task));
+        answers.push(post_all(&class_url(&lambda.url("")), &calls));
+        let mut hello = http_agent().get(&lambda.url("/hello")).call().unwrap();
+        assert_eq!(hello.body_mut().read_to_string().unwrap(), "typed hello", "[{mode}]");
+    }
+    let (trap, genezio) = (&answers[0], &answers[1]);
+    // What the calls must answer, beyond being equal: bigints both ways, the error messages, a
+    // panic as an error and the next call served.
+    let result = |i: usize| &trap[i].1["result"];
+    assert_eq!(result(1), &json!({"$bigint": "18014398509481986"}), "{trap:?}");
+    assert_eq!(result(2), &json!({"$bigint": "-9007199254740993"}));
+    assert_eq!(result(3)["labelByUnit"]["cm"], "7.07 cm²");
+    assert!(trap[5].1["error"]["message"].as_str().unwrap().contains("hexagon"));
+    assert_eq!(trap[7].1["error"]["message"], "cannot divide 1 by 0");
+    assert!(trap[8].1["error"]["message"].as_str().unwrap().contains("argument `a` of Typed.divide"));
+    assert_eq!(trap[9].1["error"]["message"], "the service panicked: boom");
+    assert_eq!(result(10), &json!(42));
+    assert!(trap[11].1.get("result").is_none(), "{:?}", trap[11]);
+    assert_eq!((result(12), result(14)), (&json!(0), &json!(1)));
+    assert_eq!(trap[15].1["error"]["message"], "Method not found!");
+    assert_same(trap, genezio, &calls, "the trap (left) and Genezio's genezio-aws handler (right) differ");
+}
+
+#[test]
+fn the_sidecar_answers_every_kind_of_call_as_the_wasm_class_on_genezio_cloud() {
+    let calls = fixture_calls();
+    let answers: Vec<_> = ["native", "wasm"]
+        .iter()
+        .map(|mode| {
+            let cloud = CloudLocal::start(&fixture(mode), "Typed", "api", &work(&format!("fixture-cloud-{mode}")));
+            post_all(&class_url(&cloud.url("")), &calls)
+        })
+        .collect();
+    assert_eq!(answers[0][9].1["error"]["message"], "the service panicked: boom");
+    assert_eq!(answers[0][10].1["result"], 42, "the sidecar serves on after a panic");
+    assert_same(&answers[0], &answers[1], &calls, "the sidecar (left) and wasm (right) differ on genezio-cloud");
+}
+
 /// A crate with typed methods, written into `dir`: `body` is the rest of its lib.rs.
 fn typed_crate(dir: &Path, name: &str, body: &str) -> PathBuf {
     let dir = dir.join(name);
