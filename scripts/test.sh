@@ -19,5 +19,9 @@ GZRS_FIXTURE_PROJECT="$FIXTURE" node --test js-host/test/
 echo "==> cargo test --workspace"
 cargo test --workspace --no-fail-fast
 
+# gzrs-class's `serve` (what generated entries turn on) is off in the workspace build.
+echo "==> cargo test -p gzrs-class --features serve"
+cargo test -p gzrs-class --features serve --test serve
+
 echo "==> fuzzing every parser that reads outside bytes, 30 s each (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 30

@@ -277,3 +277,59 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(http: bool) -> Typed {
+        Typed {
+            rust_type: "Notes".into(),
+            methods: vec![
+                TypedMethod {
+                    name: "add".into(),
+                    params: vec![
+                        ("title".into(), "string".into()),
+                        ("new".into(), "Array<string>".into()),
+                    ],
+                    result: "Note".into(),
+                    cron: None,
+                },
+                TypedMethod {
+                    name: "sweep".into(),
+                    params: vec![],
+                    result: "void".into(),
+                    cron: Some("0 3 * * *".into()),
+                },
+            ],
+            declarations: "export type Note = { id: number };\n".into(),
+            http,
+        }
+    }
+
+    #[test]
+    fn typed_methods_get_signatures_forwarding_to_the_service() {
+        let class = with_typed_methods(WASM_CLASS, Some(&typed(true)));
+        assert!(class.contains("export type Note = { id: number };"), "{class}");
+        // A parameter named as a JavaScript reserved word is renamed; the call keeps its place.
+        assert!(
+            class.contains("async add(title: string, new_: Array<string>): Promise<Note> {\n    return (await this.host.call(\"add\", [title, new_])) as Note;"),
+            "{class}"
+        );
+        assert!(
+            class.contains("  @GenezioMethod({ type: \"cron\", cronString: \"0 3 * * *\" })\n  async sweep(): Promise<void> {\n    await this.host.call(\"sweep\", []);"),
+            "{class}"
+        );
+        assert!(class.contains("async __METHOD__(request"), "{class}");
+        assert!(!class.contains("// gzrs:"), "the marks are gone: {class}");
+    }
+
+    #[test]
+    fn a_class_without_http_has_no_http_method_and_an_http_only_one_is_unchanged() {
+        let class = with_typed_methods(NATIVE_CLASS, Some(&typed(false)));
+        assert!(!class.contains("__METHOD__") && !class.contains("type: \"http\""), "{class}");
+        assert!(class.contains("async add("), "{class}");
+        let plain = with_typed_methods(NATIVE_CLASS, None);
+        assert!(plain.contains("async __METHOD__(request") && !plain.contains("host.call"), "{plain}");
+    }
+}
