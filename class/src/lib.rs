@@ -64,7 +64,7 @@ use std::pin::Pin;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 #[cfg(feature = "serve")]
 pub mod serve;
@@ -76,7 +76,7 @@ pub use serde_json;
 pub use ts::{Declarations, MapKey, Type};
 
 /// A method call under way: its JSON result, or the error the client gets.
-pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, CallError>> + 'a>>;
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Json, CallError>> + 'a>>;
 
 /// A Genezio class written in Rust; implemented by [`methods`].
 pub trait Class: 'static {
@@ -199,15 +199,41 @@ impl Args {
     }
 }
 
+/// A method's result as JSON text, in the field order serde writes (a `Value` would sort an
+/// object's keys), with numbers as a JavaScript client reads them (see [`to_wire`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json(String);
+
+impl Json {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The result as a `Value`, as it travels (`{"$bigint"}` included; keys sorted).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.0).expect("gzrs-class writes valid JSON")
+    }
+}
+
+impl Display for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A method's plain result, as JSON.
-pub fn ok<T: Serialize>(value: T) -> Result<Value, CallError> {
-    serde_json::to_value(value)
-        .map(to_wire)
+pub fn ok<T: Serialize>(value: T) -> Result<Json, CallError> {
+    serde_json::to_string(&value)
+        .map(|text| Json(to_wire(&text)))
         .map_err(|e| CallError::new(format!("the result cannot be written as JSON: {e}")))
 }
 
 /// A method's `Result`, as JSON or as the error's `Display`.
-pub fn from_result<T: Serialize, E: Display>(result: Result<T, E>) -> Result<Value, CallError> {
+pub fn from_result<T: Serialize, E: Display>(result: Result<T, E>) -> Result<Json, CallError> {
     match result {
         Ok(value) => ok(value),
         Err(error) => Err(CallError::new(error.to_string())),
@@ -217,29 +243,58 @@ pub fn from_result<T: Serialize, E: Display>(result: Result<T, E>) -> Result<Val
 /// The largest integer a JavaScript number holds exactly.
 const JS_SAFE: u64 = (1 << 53) - 1;
 
-/// JSON for a JavaScript client: integers beyond 2^53 become `{"$bigint": "<digits>"}`, which
-/// Genezio's SDK turns into a `bigint`, and integral floats are written as integers.
-pub fn to_wire(value: Value) -> Value {
-    match value {
-        // A JavaScript number has no integral float: JSON.stringify writes 2.0 as `2`, and so
-        // does the trap, to answer byte for byte as Genezio's handler does.
-        Value::Number(n) if n.as_f64().is_some_and(|f| n.is_f64() && f.fract() == 0.0 && f.abs() <= JS_SAFE as f64) => {
-            Value::from(n.as_f64().unwrap_or_default() as i64)
+/// JSON text for a JavaScript client, as `JSON.stringify` would have written it on Genezio's
+/// side: an integer beyond 2^53 becomes `{"$bigint":"<digits>"}`, which Genezio's SDK turns
+/// into a `bigint`, and an integral float is written as an integer (`2.0` as `2`). Strings
+/// and everything else are left as they are, in order.
+pub fn to_wire(json: &str) -> String {
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let (mut at, mut copied) = (0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'\\' => at += 2,
+                        b'"' => {
+                            at += 1;
+                            break;
+                        }
+                        _ => at += 1,
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = at;
+                while at < bytes.len() && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    at += 1;
+                }
+                if let Some(number) = wire_number(&json[start..at]) {
+                    out.push_str(&json[copied..start]);
+                    out.push_str(&number);
+                    copied = at;
+                }
+            }
+            _ => at += 1,
         }
-        Value::Number(n) if n.as_u64().is_some_and(|u| u > JS_SAFE) => bigint(&n),
-        Value::Number(n) if n.as_i64().is_some_and(|i| i.unsigned_abs() > JS_SAFE) => bigint(&n),
-        Value::Array(items) => Value::Array(items.into_iter().map(to_wire).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, to_wire(v))).collect())
-        }
-        other => other,
     }
+    out.push_str(&json[copied..]);
+    out
 }
 
-fn bigint(n: &Number) -> Value {
-    let mut map = Map::new();
-    map.insert("$bigint".into(), Value::String(n.to_string()));
-    Value::Object(map)
+/// A number token rewritten for JavaScript, or `None` to leave it as it is.
+fn wire_number(token: &str) -> Option<String> {
+    if token.contains(['.', 'e', 'E']) {
+        let float: f64 = token.parse().ok()?;
+        (float.fract() == 0.0 && float.abs() <= JS_SAFE as f64).then(|| (float as i64).to_string())
+    } else {
+        let beyond = token
+            .parse::<i128>()
+            .map_or(true, |n| n.unsigned_abs() > u128::from(JS_SAFE));
+        beyond.then(|| format!("{{\"$bigint\":\"{token}\"}}"))
+    }
 }
 
 /// JSON from a JavaScript client: `{"$bigint": "<digits>"}` (a `bigint` argument) becomes the
@@ -272,17 +327,26 @@ mod tests {
     #[test]
     fn integers_beyond_2_pow_53_travel_as_bigint_objects_both_ways() {
         let big = (1u64 << 53) + 1;
-        let wire = to_wire(json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE}));
+        let value = json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE, "t": "12345678901234567890"});
+        let wire: Value = serde_json::from_str(&to_wire(&value.to_string())).unwrap();
         assert_eq!(
             wire,
-            json!({"a": [{"$bigint": big.to_string()}, 7], "n": {"$bigint": (-(1i64 << 60)).to_string()}, "s": JS_SAFE})
+            json!({"a": [{"$bigint": big.to_string()}, 7], "n": {"$bigint": (-(1i64 << 60)).to_string()}, "s": JS_SAFE, "t": "12345678901234567890"})
         );
+        assert_eq!(from_wire(wire), value);
+        // Field order is serde's, not sorted; strings with quotes and digits are left alone.
+        #[derive(Serialize)]
+        struct Note {
+            title: &'static str,
+            id: u64,
+        }
+        let text = ok(Note { title: "a \"9007199254740993\" \\", id: big }).unwrap();
         assert_eq!(
-            from_wire(wire),
-            json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE})
+            text.as_str(),
+            r#"{"title":"a \"9007199254740993\" \\","id":{"$bigint":"9007199254740993"}}"#
         );
         // Integral floats as JavaScript writes them; others as they are.
-        assert_eq!(to_wire(json!([0.0, -0.0, 2.0, 2.5])).to_string(), "[0,0,2,2.5]");
+        assert_eq!(to_wire("[0.0,-0.0,2.0,2.5,1e300,-1.5e3]"), "[0,0,2,2.5,1e300,-1500]");
         // An object that merely has the key among others is left alone.
         let other = json!({"$bigint": "1", "x": 2});
         assert_eq!(from_wire(other.clone()), other);

@@ -90,7 +90,11 @@ async fn call(notes: &Notes, method: &str, params: Value) -> Result<Value, Strin
     let Value::Array(params) = params else {
         panic!("params are an array")
     };
-    notes.call(method, params).await.map_err(|e| e.message)
+    notes
+        .call(method, params)
+        .await
+        .map(|json| json.to_value())
+        .map_err(|e| e.message)
 }
 
 #[test]

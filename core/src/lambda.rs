@@ -7,6 +7,7 @@
 //! `cookies` are not needed and may be absent.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::{HttpInfo, Pairs, RequestObject};
@@ -239,21 +240,33 @@ fn truthy(value: &Value) -> bool {
 /// (`{"result": ...}`, `{}` for nothing, or `{"error": "..."}`, a panic's or a limit's error
 /// included), in Genezio's envelope: 200 with the result, or 400 with the error's message.
 pub fn rpc_answer(id: Value, answer: &crate::ResponseObject) -> Value {
-    let body: Option<Value> = serde_json::from_slice(answer.body.as_bytes()).ok();
-    match body {
-        Some(Value::Object(mut fields)) if answer.status_code == 200 && !fields.contains_key("error") => {
+    #[derive(Deserialize)]
+    struct Answer {
+        // Absent (nothing answered) is `None`; a `null` result is `Some("null")`.
+        #[serde(default, deserialize_with = "present")]
+        result: Option<Box<RawValue>>,
+        error: Option<Value>,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+        Box::<RawValue>::deserialize(d).map(Some)
+    }
+    match serde_json::from_slice::<Answer>(answer.body.as_bytes()) {
+        Ok(Answer {
+            result,
+            error: None,
+        }) if answer.status_code == 200 => {
             #[derive(serde::Serialize)]
             struct Envelope {
                 jsonrpc: &'static str,
                 // Absent for a method that answers nothing, as JavaScript's `undefined` is.
                 #[serde(skip_serializing_if = "Option::is_none")]
-                result: Option<Value>,
+                result: Option<Box<RawValue>>,
                 error: Option<()>,
                 id: Value,
             }
             let envelope = Envelope {
                 jsonrpc: "2.0",
-                result: fields.remove("result"),
+                result,
                 error: None,
                 id,
             };
@@ -263,12 +276,11 @@ pub fn rpc_answer(id: Value, answer: &crate::ResponseObject) -> Value {
                 "body": serde_json::to_string(&envelope).expect("an envelope serializes"),
             })
         }
-        body => {
-            let message = body
-                .as_ref()
-                .and_then(|b| b.get("error"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        answered => {
+            let message = answered
+                .ok()
+                .and_then(|a| a.error)
+                .and_then(|e| e.as_str().map(str::to_owned))
                 .unwrap_or_else(|| format!("the method failed with status {}", answer.status_code));
             // What Genezio writes for a thrown Error: its message (and a JavaScript stack,
             // which a Rust method has not), with no code.
@@ -499,9 +511,14 @@ mod tests {
     #[test]
     fn answers_go_out_in_genezios_envelope() {
         let ok = crate::ResponseObject::from_http(
-            http::Response::new(bytes::Bytes::from(r#"{"result":{"id":1}}"#)),
+            http::Response::new(bytes::Bytes::from(r#"{"result":{"title":"a","id":1}}"#)),
         );
         let answer = rpc_answer(json!(9), &ok);
+        let null = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from(r#"{"result":null}"#)));
+        assert_eq!(
+            rpc_answer(json!(3), &null)["body"],
+            r#"{"jsonrpc":"2.0","result":null,"error":null,"id":3}"#
+        );
         let nothing = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from("{}")));
         assert_eq!(
             rpc_answer(json!(2), &nothing)["body"],
@@ -510,7 +527,7 @@ mod tests {
         assert_eq!(answer["statusCode"], 200);
         assert_eq!(
             answer["body"],
-            r#"{"jsonrpc":"2.0","result":{"id":1},"error":null,"id":9}"#
+            r#"{"jsonrpc":"2.0","result":{"title":"a","id":1},"error":null,"id":9}"#
         );
         let failed = crate::ResponseObject::error(http::StatusCode::OK, "no note 7");
         let answer = rpc_answer(json!(9), &failed);

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const before: Stats = await Notes.stats();
   const milk: Note = await Notes.add("milk", ["shop", "food"]);
   same([milk.title, milk.tags, milk.done], ["milk", ["shop", "food"], false], "add's note");
+  same(Object.keys(milk), ["id", "title", "tags", "done"], "a note's fields, in the struct's order");
   const call: Note = await Notes.add("call mum", ["family", "food"]);
   check(call.id !== milk.id, "each note gets its own id");
 
