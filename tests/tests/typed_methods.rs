@@ -125,12 +125,9 @@ fn exchanges(url: &str) -> Vec<(u16, Value)> {
             let status = response.status().as_u16();
             let text = response.body_mut().read_to_string().unwrap();
             let mut value: Value = serde_json::from_str(&text).unwrap();
-            match value["error"].as_object_mut() {
-                Some(error) => {
-                    error.remove("stack");
-                }
-                // Compared as values: `Stats` holds a HashMap, whose order is each process's own.
-                None => {}
+            // Compared as values: `Stats` holds a HashMap, whose order is each process's own.
+            if let Some(error) = value["error"].as_object_mut() {
+                error.remove("stack");
             }
             (status, value)
         })
