@@ -43,7 +43,13 @@
 //! `serde` types for parameters and results; other functions in the block stay plain Rust.
 //! It implements [`Class`]: [`Class::METHODS`] describes the methods (what `gzrs build` writes
 //! the typed class from), and [`Class::call`] runs one from its JSON arguments, answering its
-//! JSON result or a [`CallError`] whose message the client sees.
+//! result as JSON text ([`Json`], the fields in serde's order) or a [`CallError`] whose message
+//! the client sees. Arguments follow JavaScript's rules, as Genezio's own classes do: extra ones
+//! are ignored, missing ones are `null` (only an `Option` accepts it).
+//!
+//! With the `serve` feature (turned on by `gzrs build` in the entries it generates, never needed
+//! by the user's crate), [`serve::serve`] puts the class beside the crate's HTTP service as one
+//! `tower::Service`, so a call travels every mode's path as an HTTP request does.
 //!
 //! Parameter and result types are declared in TypeScript for Genezio's SDK by [`Type`]:
 //! implemented for the standard types (numbers, `bool`, `String`, `Option`, `Vec`, maps with

@@ -58,8 +58,14 @@ pub fn write_project(
         .with_context(|| format!("could not create {}", gzrs_dir.display()))?;
     fs::write(gzrs_dir.join("host-common.mjs"), HOST_COMMON)?;
     remove_stale_classes(&backend, classes)?;
-    for class in classes {
-        write_class(krate, &backend, class)?;
+    for (index, class) in classes.iter().enumerate() {
+        // Genezio's SDK generator exports every class's types from one index, so a second
+        // class of the same crate (`--mode ab`) names its types apart: `NoteNative`.
+        let typed = krate.typed.as_ref().map(|typed| match index {
+            0 => typed.clone(),
+            _ => typed.renamed(class.mode.name()),
+        });
+        write_class(krate, typed.as_ref(), &backend, class)?;
     }
     write_if_changed(
         &out.join("genezio.yaml"),
@@ -75,7 +81,12 @@ pub fn write_project(
 }
 
 /// A class file and what it runs, in the backend folder.
-fn write_class(krate: &UserCrate, backend: &Path, class: &Class) -> Result<()> {
+fn write_class(
+    krate: &UserCrate,
+    typed: Option<&Typed>,
+    backend: &Path,
+    class: &Class,
+) -> Result<()> {
     let gzrs_dir = backend.join("gzrs");
     for (name, bytes) in &class.payload.files {
         fs::write(gzrs_dir.join(name), bytes)?;
@@ -111,7 +122,7 @@ fn write_class(krate: &UserCrate, backend: &Path, class: &Class) -> Result<()> {
         }
         Mode::Ab => unreachable!("an A/B project is written as one wasm and one native class"),
     };
-    let source = with_typed_methods(&source, krate.typed.as_ref())
+    let source = with_typed_methods(&source, typed)
         .replace("__CLASS__", &class.name)
         .replace("__METHOD__", &krate.config.method)
         .replace("__CRATE__", &krate.name);

@@ -31,16 +31,27 @@ pub fn generate_sdk(project: &Path, package: &str, url: &str, out: &Path) -> Pat
 /// Type-checks the frontend `tests/frontend/<name>.ts` with `tsc --strict` against `sdk`
 /// (installed as `package`), then runs it: its output, or why it failed.
 pub fn run_frontend(name: &str, package: &str, sdk: &Path, work: &Path) -> Result<String, String> {
+    let source = fs::read_to_string(repo_root().join("tests/frontend").join(format!("{name}.ts")))
+        .expect("read the frontend");
+    type_check(name, &source, package, sdk, work)?;
+    let mut run = Command::new("node");
+    run.arg(work.join("out").join(format!("{name}.js")))
+        .current_dir(work);
+    let log = work.join("run.log");
+    run_logged(&mut run, &log, Duration::from_secs(120))
+        .map_err(|failure| format!("the frontend failed: {failure}"))?;
+    Ok(fs::read_to_string(log).unwrap_or_default())
+}
+
+/// Compiles `source` as `<work>/<name>.ts` with `tsc --strict` against `sdk` (installed as
+/// `package`) into `<work>/out`, or says why tsc refused it.
+pub fn type_check(name: &str, source: &str, package: &str, sdk: &Path, work: &Path) -> Result<(), String> {
     let node = repo_root().join("tests/node/node_modules");
     let _ = fs::remove_dir_all(work);
     let modules = work.join("node_modules").join(package);
     fs::create_dir_all(modules.parent().expect("a scoped package")).expect("create node_modules");
     symlink(sdk, &modules).expect("install the SDK");
-    fs::copy(
-        repo_root().join("tests/frontend").join(format!("{name}.ts")),
-        work.join(format!("{name}.ts")),
-    )
-    .expect("copy the frontend");
+    fs::write(work.join(format!("{name}.ts")), source).expect("write the frontend");
     let tsconfig = serde_json::json!({
         "compilerOptions": {
             "target": "ES2022",
@@ -59,12 +70,5 @@ pub fn run_frontend(name: &str, package: &str, sdk: &Path, work: &Path) -> Resul
         .args(["--strict", "-p"])
         .arg(work);
     run_logged(&mut tsc, &work.join("tsc.log"), Duration::from_secs(120))
-        .map_err(|failure| format!("tsc --strict rejected the frontend: {failure}"))?;
-    let mut run = Command::new("node");
-    run.arg(work.join("out").join(format!("{name}.js")))
-        .current_dir(work);
-    let log = work.join("run.log");
-    run_logged(&mut run, &log, Duration::from_secs(120))
-        .map_err(|failure| format!("the frontend failed: {failure}"))?;
-    Ok(fs::read_to_string(log).unwrap_or_default())
+        .map_err(|failure| format!("tsc --strict rejected the frontend: {failure}"))
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use gzrs_tests::cloud::CloudLocal;
-use gzrs_tests::frontend::{generate_sdk, run_frontend};
+use gzrs_tests::frontend::{generate_sdk, run_frontend, type_check};
 use gzrs_tests::lambda::{bundle, ric_runtime};
 use gzrs_tests::{gzrs, http_agent, project, repo_root, GenezioLocal, LambdaLocal};
 use serde_json::{json, Value};
@@ -178,6 +178,24 @@ fn cron_fires_from_genezio_cloud_events_in_both_modes() {
             "[{mode}] Genezio's handler saw a cron call:\n{}",
             cloud.log()
         );
+    }
+}
+
+#[test]
+fn an_ab_project_gives_one_sdk_with_both_classes() {
+    let project = project(
+        "examples/notes",
+        "notes-ab",
+        &["--mode", "ab", "--arch", "x86_64"],
+    );
+    let sdk = generate_sdk(&project, PACKAGE, "http://127.0.0.1:9/Notes", &work("ab-sdk"));
+    // Genezio exports every class's types from one index: the second class's are named apart.
+    let source = "import { NotesWasm, NotesNative, type Note, type NoteNative } from \"@genezio-sdk/notes\";\n\
+        export async function both(): Promise<[Note, NoteNative]> {\n\
+          return [await NotesWasm.add(\"a\", []), await NotesNative.add(\"b\", [\"x\"])];\n\
+        }\n";
+    if let Err(failure) = type_check("ab", source, PACKAGE, &sdk, &work("ab-frontend")) {
+        panic!("{failure}");
     }
 }
 
