@@ -274,7 +274,9 @@ pub fn to_wire(json: &str) -> String {
             }
             b'-' | b'0'..=b'9' => {
                 let start = at;
-                while at < bytes.len() && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                while at < bytes.len()
+                    && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
                     at += 1;
                 }
                 if let Some(number) = wire_number(&json[start..at]) {
@@ -333,7 +335,8 @@ mod tests {
     #[test]
     fn integers_beyond_2_pow_53_travel_as_bigint_objects_both_ways() {
         let big = (1u64 << 53) + 1;
-        let value = json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE, "t": "12345678901234567890"});
+        let value =
+            json!({"a": [big, 7], "n": -(1i64 << 60), "s": JS_SAFE, "t": "12345678901234567890"});
         let wire: Value = serde_json::from_str(&to_wire(&value.to_string())).unwrap();
         assert_eq!(
             wire,
@@ -346,13 +349,20 @@ mod tests {
             title: &'static str,
             id: u64,
         }
-        let text = ok(Note { title: "a \"9007199254740993\" \\", id: big }).unwrap();
+        let text = ok(Note {
+            title: "a \"9007199254740993\" \\",
+            id: big,
+        })
+        .unwrap();
         assert_eq!(
             text.as_str(),
             r#"{"title":"a \"9007199254740993\" \\","id":{"$bigint":"9007199254740993"}}"#
         );
         // Integral floats as JavaScript writes them; others as they are.
-        assert_eq!(to_wire("[0.0,-0.0,2.0,2.5,1e300,-1.5e3]"), "[0,0,2,2.5,1e300,-1500]");
+        assert_eq!(
+            to_wire("[0.0,-0.0,2.0,2.5,1e300,-1.5e3]"),
+            "[0,0,2,2.5,1e300,-1500]"
+        );
         // An object that merely has the key among others is left alone.
         let other = json!({"$bigint": "1", "x": 2});
         assert_eq!(from_wire(other.clone()), other);

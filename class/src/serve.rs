@@ -25,7 +25,8 @@ use tower_service::Service;
 use crate::Class;
 
 /// The body every answer has: the HTTP service's (`B`), or a call's JSON.
-pub type AnswerBody<B> = Either<MapErr<B, fn(<B as http_body::Body>::Error) -> String>, Full<Bytes>>;
+pub type AnswerBody<B> =
+    Either<MapErr<B, fn(<B as http_body::Body>::Error) -> String>, Full<Bytes>>;
 
 /// `class`'s typed methods beside the HTTP service `http`.
 pub fn serve<C: Class, S>(class: C, http: S) -> Served<C, S> {
@@ -93,7 +94,11 @@ where
             let answer = match arguments(request).await {
                 Ok(params) => match class.call(&method, params).await {
                     // Nothing to answer: JavaScript's `undefined`, which JSON leaves out.
-                    Ok(_) if C::METHODS.iter().any(|m| m.name == method && m.returns_nothing) => {
+                    Ok(_)
+                        if C::METHODS
+                            .iter()
+                            .any(|m| m.name == method && m.returns_nothing) =>
+                    {
                         "{}".to_owned()
                     }
                     // The result's text as the method wrote it, its fields in order.
@@ -121,7 +126,8 @@ async fn arguments(request: Request<Body>) -> Result<Vec<Value>, String> {
     if body.is_empty() {
         return Ok(Vec::new());
     }
-    serde_json::from_slice(&body).map_err(|e| format!("the call's arguments are not a JSON array: {e}"))
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the call's arguments are not a JSON array: {e}"))
 }
 
 /// The HTTP side of a class that has none: every HTTP request answers 404.

@@ -50,7 +50,10 @@ async fn calls_reach_the_class_and_http_reaches_the_router() {
     let service = gzrs_class::serve::serve(Counter::default(), app);
 
     let answer = call_object(service.clone(), call("add", Some("[2]")), None).await;
-    assert_eq!((answer.status_code, body(&answer)), (200, json!({"result": 2})));
+    assert_eq!(
+        (answer.status_code, body(&answer)),
+        (200, json!({"result": 2}))
+    );
     // State is the instance's: the next call sees it.
     let answer = call_object(service.clone(), call("add", Some("[3]")), None).await;
     assert_eq!(body(&answer), json!({"result": 5}));
@@ -62,7 +65,10 @@ async fn calls_reach_the_class_and_http_reaches_the_router() {
     let answer = call_object(service.clone(), call("add", Some("[5]")), None).await;
     assert_eq!(body(&answer), json!({"result": 5}));
     let answer = call_object(service.clone(), call("nope", Some("[]")), None).await;
-    assert!(body(&answer)["error"].as_str().unwrap().contains("no method"));
+    assert!(body(&answer)["error"]
+        .as_str()
+        .unwrap()
+        .contains("no method"));
     let answer = call_object(service.clone(), call("add", Some("{}")), None).await;
     assert!(body(&answer)["error"]
         .as_str()

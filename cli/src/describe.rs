@@ -46,7 +46,11 @@ impl Typed {
                 .methods
                 .iter()
                 .map(|m| TypedMethod {
-                    params: m.params.iter().map(|(n, t)| (n.clone(), rename(t))).collect(),
+                    params: m
+                        .params
+                        .iter()
+                        .map(|(n, t)| (n.clone(), rename(t)))
+                        .collect(),
                     result: rename(&m.result),
                     ..m.clone()
                 })
@@ -285,13 +289,16 @@ fn build(dir: &Path, target_dir: &Path, verbose: bool) -> Result<(bool, String)>
 /// What went wrong building the describe program, in the user's terms.
 fn explain(krate: &UserCrate, log: &str) -> String {
     let class = &krate.config.class;
-    let hint = if log.contains(&format!("cannot find type `{class}` in crate `gzrs_user_service`"))
-    {
+    let hint = if log.contains(&format!(
+        "cannot find type `{class}` in crate `gzrs_user_service`"
+    )) {
         format!("\n\n`{}` depends on gzrs-class, so gzrs looks for its class at the crate's root: `pub struct {class}` with a `#[gzrs_class::methods] impl {class}` block (the name is `[package.metadata.gzrs] class`, by default the crate's name in UpperCamelCase).", krate.name)
     } else if log.contains(&format!("{class}: Class` is not satisfied"))
         || log.contains("trait `Class` is not implemented")
     {
-        format!("\n\n`{class}` has no typed methods: put `#[gzrs_class::methods]` on its `impl` block.")
+        format!(
+            "\n\n`{class}` has no typed methods: put `#[gzrs_class::methods]` on its `impl` block."
+        )
     } else if log.contains("gzrs cannot write") {
         "\n\nA method's parameter or result has a type gzrs cannot declare in TypeScript (named above): derive `gzrs_class::Type` on it beside its serde derives, or use another type.".to_string()
     } else if log.contains(&format!("{class}: Default` is not satisfied"))
@@ -301,14 +308,38 @@ fn explain(krate: &UserCrate, log: &str) -> String {
     } else {
         String::new()
     };
-    format!("reading the typed methods of `{}` failed:\n{log}{hint}", krate.name)
+    format!(
+        "reading the typed methods of `{}` failed:\n{log}{hint}",
+        krate.name
+    )
 }
 
 /// The JavaScript words a TypeScript parameter cannot be named, though Rust allows them.
 const JS_RESERVED: [&str; 24] = [
-    "arguments", "case", "catch", "class", "debugger", "default", "delete", "do", "eval",
-    "export", "extends", "finally", "function", "import", "instanceof", "new", "null", "switch",
-    "this", "throw", "try", "typeof", "var", "void",
+    "arguments",
+    "case",
+    "catch",
+    "class",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "eval",
+    "export",
+    "extends",
+    "finally",
+    "function",
+    "import",
+    "instanceof",
+    "new",
+    "null",
+    "switch",
+    "this",
+    "throw",
+    "try",
+    "typeof",
+    "var",
+    "void",
 ];
 
 /// A parameter's name as TypeScript can write it.

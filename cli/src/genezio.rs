@@ -147,7 +147,10 @@ fn with_typed_methods(template: &str, typed: Option<&Typed>) -> String {
             }
             "// gzrs:methods" => {
                 for method in typed.map(|t| t.methods.as_slice()).unwrap_or_default() {
-                    out.push_str(&typed_method(typed.map(|t| t.rust_type.as_str()).unwrap_or_default(), method));
+                    out.push_str(&typed_method(
+                        typed.map(|t| t.rust_type.as_str()).unwrap_or_default(),
+                        method,
+                    ));
                 }
             }
             _ if in_http && !http => {}
@@ -321,7 +324,10 @@ mod tests {
     #[test]
     fn typed_methods_get_signatures_forwarding_to_the_service() {
         let class = with_typed_methods(WASM_CLASS, Some(&typed(true)));
-        assert!(class.contains("export type Note = { id: number };"), "{class}");
+        assert!(
+            class.contains("export type Note = { id: number };"),
+            "{class}"
+        );
         // A parameter named as a JavaScript reserved word is renamed; the call keeps its place.
         assert!(
             class.contains("async add(title: string, new_: Array<string>): Promise<Note> {\n    return (await this.host.call(\"add\", [title, new_])) as Note;"),
@@ -338,9 +344,15 @@ mod tests {
     #[test]
     fn a_class_without_http_has_no_http_method_and_an_http_only_one_is_unchanged() {
         let class = with_typed_methods(NATIVE_CLASS, Some(&typed(false)));
-        assert!(!class.contains("__METHOD__") && !class.contains("type: \"http\""), "{class}");
+        assert!(
+            !class.contains("__METHOD__") && !class.contains("type: \"http\""),
+            "{class}"
+        );
         assert!(class.contains("async add("), "{class}");
         let plain = with_typed_methods(NATIVE_CLASS, None);
-        assert!(plain.contains("async __METHOD__(request") && !plain.contains("host.call"), "{plain}");
+        assert!(
+            plain.contains("async __METHOD__(request") && !plain.contains("host.call"),
+            "{plain}"
+        );
     }
 }

@@ -106,7 +106,11 @@ pub fn dispatch_to(event: &[u8], target: &Target<'_>) -> Dispatch {
     if http.method.as_deref() == Some("OPTIONS") {
         return Dispatch::Answer(json!({ "statusCode": 200, "headers": genezio_headers() }));
     }
-    if let Some(rpc) = event.body.as_deref().and_then(|body| json_rpc(body, target)) {
+    if let Some(rpc) = event
+        .body
+        .as_deref()
+        .and_then(|body| json_rpc(body, target))
+    {
         return match rpc {
             Rpc::Answer(answer) => Dispatch::Answer(answer),
             Rpc::Call { id, name, params } => Dispatch::Rpc {
@@ -185,11 +189,9 @@ fn json_rpc(body: &str, target: &Target<'_>) -> Option<Rpc> {
     let id = probe
         .id
         .filter(|id| id.is_i64() || id.is_u64() || id.as_f64().is_some_and(|f| f.fract() == 0.0));
-    let (Some(method), Some(params), Some(id)) = (
-        probe.method.filter(truthy),
-        probe.params.filter(truthy),
-        id,
-    ) else {
+    let (Some(method), Some(params), Some(id)) =
+        (probe.method.filter(truthy), probe.params.filter(truthy), id)
+    else {
         return invalid();
     };
     let Some(method) = method.as_str() else {
@@ -458,9 +460,9 @@ mod tests {
 
     #[test]
     fn json_rpc_calls_of_typed_methods_reach_the_service_marked() {
-        let Dispatch::Rpc { id, object } =
-            rpc_body(json!({"jsonrpc": "2.0", "method": "Notes.add", "params": ["a", ["x"]], "id": 3}))
-        else {
+        let Dispatch::Rpc { id, object } = rpc_body(
+            json!({"jsonrpc": "2.0", "method": "Notes.add", "params": ["a", ["x"]], "id": 3}),
+        ) else {
             panic!("expected a call")
         };
         assert_eq!(id, 3);
@@ -475,7 +477,10 @@ mod tests {
         let error = |body: Value| match rpc_body(body) {
             Dispatch::Answer(answer) => {
                 let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
-                (body["error"]["message"].as_str().unwrap().to_owned(), body["id"].clone())
+                (
+                    body["error"]["message"].as_str().unwrap().to_owned(),
+                    body["id"].clone(),
+                )
             }
             other => panic!("expected an error, got {other:?}"),
         };
@@ -491,7 +496,8 @@ mod tests {
             error(json!({"jsonrpc": "2.0", "method": 5, "params": [], "id": 3})),
             ("Invalid Genezio JSON-RPC request".into(), json!(0))
         );
-        let (message, id) = error(json!({"jsonrpc": "2.0", "method": "Notes.add", "params": {}, "id": 4}));
+        let (message, id) =
+            error(json!({"jsonrpc": "2.0", "method": "Notes.add", "params": {}, "id": 4}));
         assert!(message.contains("must be an array"), "{message}");
         assert_eq!(id, 4);
         let depth = crate::limits::MAX_JSON_DEPTH + 1;
@@ -505,21 +511,27 @@ mod tests {
             panic!("expected an answer")
         };
         assert_eq!(answer["statusCode"], 400);
-        assert!(answer["body"].as_str().unwrap().contains("nests deeper"), "{answer}");
+        assert!(
+            answer["body"].as_str().unwrap().contains("nests deeper"),
+            "{answer}"
+        );
     }
 
     #[test]
     fn answers_go_out_in_genezios_envelope() {
-        let ok = crate::ResponseObject::from_http(
-            http::Response::new(bytes::Bytes::from(r#"{"result":{"title":"a","id":1}}"#)),
-        );
+        let ok = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from(
+            r#"{"result":{"title":"a","id":1}}"#,
+        )));
         let answer = rpc_answer(json!(9), &ok);
-        let null = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from(r#"{"result":null}"#)));
+        let null = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from(
+            r#"{"result":null}"#,
+        )));
         assert_eq!(
             rpc_answer(json!(3), &null)["body"],
             r#"{"jsonrpc":"2.0","result":null,"error":null,"id":3}"#
         );
-        let nothing = crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from("{}")));
+        let nothing =
+            crate::ResponseObject::from_http(http::Response::new(bytes::Bytes::from("{}")));
         assert_eq!(
             rpc_answer(json!(2), &nothing)["body"],
             r#"{"jsonrpc":"2.0","error":null,"id":2}"#
@@ -548,7 +560,8 @@ mod tests {
 
     #[test]
     fn cron_events_run_a_typed_method() {
-        let event = json!({"genezioEventType": "cron", "methodName": "sweep", "cronString": "0 3 * * *"});
+        let event =
+            json!({"genezioEventType": "cron", "methodName": "sweep", "cronString": "0 3 * * *"});
         let Dispatch::Cron(object) = dispatch_to(event.to_string().as_bytes(), &NOTES) else {
             panic!("expected a cron call")
         };

@@ -68,8 +68,14 @@ where
             // As Genezio's handler: a failure is logged, and the event answered with nothing.
             let outcome = rpc_answer(Value::Null, &answer(service, object, None).await);
             if outcome["statusCode"] != 200 {
-                let body: Value = outcome["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
-                eprintln!("ERROR: cron trigger with error: {}", body["error"]["message"].as_str().unwrap_or("unknown"));
+                let body: Value = outcome["body"]
+                    .as_str()
+                    .and_then(|b| serde_json::from_str(b).ok())
+                    .unwrap_or_default();
+                eprintln!(
+                    "ERROR: cron trigger with error: {}",
+                    body["error"]["message"].as_str().unwrap_or("unknown")
+                );
             }
             Value::Null
         }

@@ -104,7 +104,8 @@ impl CloudLocal {
             .body_mut()
             .read_to_string()
             .map_err(|e| format!("the handler's result could not be read: {e}"))?;
-        serde_json::from_str(&text).map_err(|e| format!("the handler's result is not JSON ({e}): {text}"))
+        serde_json::from_str(&text)
+            .map_err(|e| format!("the handler's result is not JSON ({e}): {text}"))
     }
 
     /// What the process printed so far.

@@ -16,7 +16,15 @@ pub fn generate_sdk(project: &Path, package: &str, url: &str, out: &Path) -> Pat
     let _ = fs::remove_dir_all(out);
     let mut command = Command::new(genezio());
     command
-        .args(["sdk", "--source", "local", "--language", "ts", "--packageName", package])
+        .args([
+            "sdk",
+            "--source",
+            "local",
+            "--language",
+            "ts",
+            "--packageName",
+            package,
+        ])
         .arg("--output")
         .arg(out)
         .args(["--url", url])
@@ -31,8 +39,12 @@ pub fn generate_sdk(project: &Path, package: &str, url: &str, out: &Path) -> Pat
 /// Type-checks the frontend `tests/frontend/<name>.ts` with `tsc --strict` against `sdk`
 /// (installed as `package`), then runs it: its output, or why it failed.
 pub fn run_frontend(name: &str, package: &str, sdk: &Path, work: &Path) -> Result<String, String> {
-    let source = fs::read_to_string(repo_root().join("tests/frontend").join(format!("{name}.ts")))
-        .expect("read the frontend");
+    let source = fs::read_to_string(
+        repo_root()
+            .join("tests/frontend")
+            .join(format!("{name}.ts")),
+    )
+    .expect("read the frontend");
     type_check(name, &source, package, sdk, work)?;
     let mut run = Command::new("node");
     run.arg(work.join("out").join(format!("{name}.js")))
@@ -45,7 +57,13 @@ pub fn run_frontend(name: &str, package: &str, sdk: &Path, work: &Path) -> Resul
 
 /// Compiles `source` as `<work>/<name>.ts` with `tsc --strict` against `sdk` (installed as
 /// `package`) into `<work>/out`, or says why tsc refused it.
-pub fn type_check(name: &str, source: &str, package: &str, sdk: &Path, work: &Path) -> Result<(), String> {
+pub fn type_check(
+    name: &str,
+    source: &str,
+    package: &str,
+    sdk: &Path,
+    work: &Path,
+) -> Result<(), String> {
     let node = repo_root().join("tests/node/node_modules");
     let _ = fs::remove_dir_all(work);
     let modules = work.join("node_modules").join(package);

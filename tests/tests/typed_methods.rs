@@ -23,7 +23,11 @@ fn work(name: &str) -> PathBuf {
 }
 
 fn notes(mode: &str) -> PathBuf {
-    project("examples/notes", &format!("notes-{mode}"), &["--mode", mode])
+    project(
+        "examples/notes",
+        &format!("notes-{mode}"),
+        &["--mode", mode],
+    )
 }
 
 /// The class's URL from a front's method URL (`http://h:p/Notes/api` → `http://h:p/Notes`).
@@ -36,15 +40,20 @@ fn class_url(method_url: &str) -> String {
 
 /// A JSON-RPC call as Genezio's SDK makes it: the envelope's result, or its error's message.
 fn rpc(url: &str, method: &str, params: Value) -> Result<Value, String> {
-    let body = json!({"jsonrpc": "2.0", "method": format!("Notes.{method}"), "params": params, "id": 7});
+    let body =
+        json!({"jsonrpc": "2.0", "method": format!("Notes.{method}"), "params": params, "id": 7});
     let mut response = http_agent()
         .post(url)
         .header("content-type", "application/json")
         .send(body.to_string())
         .map_err(|e| e.to_string())?;
-    let envelope: Value =
-        serde_json::from_str(&response.body_mut().read_to_string().map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+    let envelope: Value = serde_json::from_str(
+        &response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
     match &envelope["error"] {
         Value::Null => Ok(envelope["result"].clone()),
         error => Err(error["message"].as_str().unwrap_or_default().to_string()),
@@ -75,7 +84,10 @@ fn frontend(project: &Path, url: &str, name: &str) {
         "static complete(id: number): Promise<Note>;",
         "[key: string]: number;",
     ] {
-        assert!(declared.contains(line), "[{name}] the SDK lacks `{line}`:\n{declared}");
+        assert!(
+            declared.contains(line),
+            "[{name}] the SDK lacks `{line}`:\n{declared}"
+        );
     }
     assert!(
         !declared.contains("sweep"),
@@ -92,10 +104,18 @@ fn the_frontend_runs_against_genezio_local_in_both_modes() {
     for mode in ["wasm", "native"] {
         let project = notes(mode);
         let local = GenezioLocal::start(&project, "Notes", "api");
-        frontend(&project, &class_url(&local.url("")), &format!("local-{mode}"));
+        frontend(
+            &project,
+            &class_url(&local.url("")),
+            &format!("local-{mode}"),
+        );
         // The HTTP side keeps working in the same class.
         let mut health = http_agent().get(&local.url("/health")).call().unwrap();
-        assert_eq!(health.body_mut().read_to_string().unwrap(), "ok", "[{mode}]");
+        assert_eq!(
+            health.body_mut().read_to_string().unwrap(),
+            "ok",
+            "[{mode}]"
+        );
     }
 }
 
@@ -122,7 +142,8 @@ fn the_frontend_runs_against_the_trap_and_cron_fires_from_genezio_aws_events() {
     let mut answers = Vec::new();
     for mode in ["native", "wasm"] {
         let task = bundle(&notes(mode), "Notes", "aws", &work(&format!("aws-{mode}")));
-        let lambda = LambdaLocal::start("Notes", "api", Duration::from_secs(30), ric_runtime(&task));
+        let lambda =
+            LambdaLocal::start("Notes", "api", Duration::from_secs(30), ric_runtime(&task));
         let url = class_url(&lambda.url(""));
         // The trap answers as Genezio's own handler does around the wasm class.
         answers.push(exchanges(&url));
@@ -134,7 +155,11 @@ fn the_frontend_runs_against_the_trap_and_cron_fires_from_genezio_aws_events() {
         let answer = lambda
             .invoke(json!({"genezioEventType": "cron", "methodName": "sweep", "cronString": "0 3 * * *"}).to_string())
             .expect("the cron event is answered");
-        assert_eq!(answer, Value::Null, "[{mode}] Genezio answers a cron event with nothing");
+        assert_eq!(
+            answer,
+            Value::Null,
+            "[{mode}] Genezio answers a cron event with nothing"
+        );
         let list = rpc(&url, "list", json!([])).unwrap();
         assert!(
             titles(&list).contains(&"keep") && !titles(&list).contains(&"gone"),
@@ -146,14 +171,22 @@ fn the_frontend_runs_against_the_trap_and_cron_fires_from_genezio_aws_events() {
     }
     let (trap, genezio) = (&answers[0], &answers[1]);
     for (ours, theirs) in trap.iter().zip(genezio) {
-        assert_eq!(ours, theirs, "the trap (left) and Genezio's handler (right) differ");
+        assert_eq!(
+            ours, theirs,
+            "the trap (left) and Genezio's handler (right) differ"
+        );
     }
 }
 
 #[test]
 fn cron_fires_from_genezio_cloud_events_in_both_modes() {
     for mode in ["wasm", "native"] {
-        let cloud = CloudLocal::start(&notes(mode), "Notes", "api", &work(&format!("cloud-{mode}")));
+        let cloud = CloudLocal::start(
+            &notes(mode),
+            "Notes",
+            "api",
+            &work(&format!("cloud-{mode}")),
+        );
         let url = class_url(&cloud.url(""));
         let list = before_sweep(&url);
         assert!(titles(&list).contains(&"gone"), "[{mode}] {list}");
@@ -174,7 +207,9 @@ fn cron_fires_from_genezio_cloud_events_in_both_modes() {
             cloud.log()
         );
         assert!(
-            cloud.log().contains("trigger cron: 0 3 * * * on method: Notes.sweep"),
+            cloud
+                .log()
+                .contains("trigger cron: 0 3 * * * on method: Notes.sweep"),
             "[{mode}] Genezio's handler saw a cron call:\n{}",
             cloud.log()
         );
@@ -188,7 +223,12 @@ fn an_ab_project_gives_one_sdk_with_both_classes() {
         "notes-ab",
         &["--mode", "ab", "--arch", "x86_64"],
     );
-    let sdk = generate_sdk(&project, PACKAGE, "http://127.0.0.1:9/Notes", &work("ab-sdk"));
+    let sdk = generate_sdk(
+        &project,
+        PACKAGE,
+        "http://127.0.0.1:9/Notes",
+        &work("ab-sdk"),
+    );
     // Genezio exports every class's types from one index: the second class's are named apart.
     let source = "import { NotesWasm, NotesNative, type Note, type NoteNative } from \"@genezio-sdk/notes\";\n\
         export async function both(): Promise<[Note, NoteNative]> {\n\
@@ -279,28 +319,53 @@ fn the_trap_answers_every_kind_of_call_as_genezios_handler_around_the_class() {
     let calls = fixture_calls();
     let mut answers = Vec::new();
     for mode in ["native", "wasm"] {
-        let task = bundle(&fixture(mode), "Typed", "aws", &work(&format!("fixture-aws-{mode}")));
-        let lambda = LambdaLocal::start("Typed", "api", Duration::from_secs(30), ric_runtime(&task));
+        let task = bundle(
+            &fixture(mode),
+            "Typed",
+            "aws",
+            &work(&format!("fixture-aws-{mode}")),
+        );
+        let lambda =
+            LambdaLocal::start("Typed", "api", Duration::from_secs(30), ric_runtime(&task));
         answers.push(post_all(&class_url(&lambda.url("")), &calls, true));
         let mut hello = http_agent().get(&lambda.url("/hello")).call().unwrap();
-        assert_eq!(hello.body_mut().read_to_string().unwrap(), "typed hello", "[{mode}]");
+        assert_eq!(
+            hello.body_mut().read_to_string().unwrap(),
+            "typed hello",
+            "[{mode}]"
+        );
     }
     let (trap, genezio) = (&answers[0], &answers[1]);
     // What the calls must answer, beyond being equal: bigints both ways, the error messages, a
     // panic as an error and the next call served.
     let result = |i: usize| &trap[i].1["result"];
-    assert_eq!(result(1), &json!({"$bigint": "18014398509481986"}), "{trap:?}");
+    assert_eq!(
+        result(1),
+        &json!({"$bigint": "18014398509481986"}),
+        "{trap:?}"
+    );
     assert_eq!(result(2), &json!({"$bigint": "-9007199254740993"}));
     assert_eq!(result(3)["labelByUnit"]["cm"], "7.07 cm²");
-    assert!(trap[5].1["error"]["message"].as_str().unwrap().contains("hexagon"));
+    assert!(trap[5].1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("hexagon"));
     assert_eq!(trap[7].1["error"]["message"], "cannot divide 1 by 0");
-    assert!(trap[8].1["error"]["message"].as_str().unwrap().contains("argument `a` of Typed.divide"));
+    assert!(trap[8].1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("argument `a` of Typed.divide"));
     assert_eq!(trap[9].1["error"]["message"], "the service panicked: boom");
     assert_eq!(result(10), &json!(42));
     assert!(trap[11].1.get("result").is_none(), "{:?}", trap[11]);
     assert_eq!((result(12), result(14)), (&json!(0), &json!(1)));
     assert_eq!(trap[15].1["error"]["message"], "Method not found!");
-    assert_same(trap, genezio, &calls, "the trap (left) and Genezio's genezio-aws handler (right) differ");
+    assert_same(
+        trap,
+        genezio,
+        &calls,
+        "the trap (left) and Genezio's genezio-aws handler (right) differ",
+    );
 }
 
 #[test]
@@ -309,13 +374,29 @@ fn the_sidecar_answers_every_kind_of_call_as_the_wasm_class_on_genezio_cloud() {
     let answers: Vec<_> = ["native", "wasm"]
         .iter()
         .map(|mode| {
-            let cloud = CloudLocal::start(&fixture(mode), "Typed", "api", &work(&format!("fixture-cloud-{mode}")));
+            let cloud = CloudLocal::start(
+                &fixture(mode),
+                "Typed",
+                "api",
+                &work(&format!("fixture-cloud-{mode}")),
+            );
             post_all(&class_url(&cloud.url("")), &calls, true)
         })
         .collect();
-    assert_eq!(answers[0][9].1["error"]["message"], "the service panicked: boom");
-    assert_eq!(answers[0][10].1["result"], 42, "the sidecar serves on after a panic");
-    assert_same(&answers[0], &answers[1], &calls, "the sidecar (left) and wasm (right) differ on genezio-cloud");
+    assert_eq!(
+        answers[0][9].1["error"]["message"],
+        "the service panicked: boom"
+    );
+    assert_eq!(
+        answers[0][10].1["result"], 42,
+        "the sidecar serves on after a panic"
+    );
+    assert_same(
+        &answers[0],
+        &answers[1],
+        &calls,
+        "the sidecar (left) and wasm (right) differ on genezio-cloud",
+    );
 }
 
 /// A crate with typed methods, written into `dir`: `body` is the rest of its lib.rs.
@@ -346,7 +427,11 @@ fn build_error(dir: &Path, target: &Path) -> String {
         .env("CARGO_TARGET_DIR", target)
         .output()
         .expect("run gzrs");
-    assert!(!output.status.success(), "the build of {} succeeded", dir.display());
+    assert!(
+        !output.status.success(),
+        "the build of {} succeeded",
+        dir.display()
+    );
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -72,7 +72,10 @@ impl Notes {
     /// Marks a note done; an id no note has is an error naming it.
     pub fn complete(&self, id: u32) -> Result<Note, NoSuchNote> {
         let mut notes = self.notes.borrow_mut();
-        let note = notes.iter_mut().find(|n| n.id == id).ok_or(NoSuchNote(id))?;
+        let note = notes
+            .iter_mut()
+            .find(|n| n.id == id)
+            .ok_or(NoSuchNote(id))?;
         note.done = true;
         Ok(note.clone())
     }
