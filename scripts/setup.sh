@@ -26,9 +26,11 @@ for target in wasm32-wasip1 x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 done
 
 # Debian packages: qemu-user-static runs the arm64 executable; gcc-aarch64-linux-gnu compiles
-# the C code of crates like ring for arm64; cmake, autoconf, automake, libtool and g++ build
+# the C code of crates like ring for arm64; binaryen's wasm-opt shrinks the wasm module (gzrs
+# builds without it, with a warning); cmake, autoconf, automake, libtool and g++ build
 # aws-lambda-ric (AWS's Node runtime client) from source.
 missing=()
+command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 for tool in cmake autoconf automake libtool g++ make; do

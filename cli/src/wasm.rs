@@ -57,20 +57,20 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
     step.done();
 
     let module = fs::read(&wasm).with_context(|| format!("could not read {}", wasm.display()))?;
+    let module = crate::wasm_opt::finish(
+        module,
+        !args.no_wasm_opt,
+        &work.join("wasm-opt").join(&krate.name),
+    )?;
     Ok(Payload {
         files: vec![(MODULE_FILE.to_string(), module)],
     })
 }
 
-/// Crates every request runs through, compiled for speed rather than size.
-const HOT_PATH_CRATES: [&str; 6] = [
-    "gzrs-core",
-    "gzrs-wasm",
-    "serde_json",
-    "http",
-    "axum",
-    "matchit",
-];
+/// Crates every request runs through, compiled for speed rather than size. axum is not one:
+/// at `opt-level = 3` it inlined the handlers' glue into large functions that the first request
+/// must compile (lazily, on V8's main thread) and it was no faster per request.
+const HOT_PATH_CRATES: [&str; 5] = ["gzrs-core", "gzrs-wasm", "serde_json", "http", "matchit"];
 
 /// What the build adds for this service, decided from its resolved graph.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -355,14 +355,15 @@ gzrs-wasm = {adapter}
 [workspace]
 
 # Small overall (size drives cold start: read, compile), but optimized for speed where every
-# request passes: gzrs itself, JSON, the http types and the router.
+# request passes: gzrs itself, JSON, the http types and the router. Not stripped here: gzrs
+# strips the module after wasm-opt, which reads the target-features section.
 [profile.release]
-opt-level = "s"
+opt-level = "z"
 lto = true
 codegen-units = 1
 panic = "abort"
 debug = false
-strip = true
+strip = false
 {hot_path_profiles}"#,
         name = krate.name,
         path = toml_string(krate.dir()),

@@ -347,6 +347,7 @@ pub(super) fn project_for(
                 arch,
                 out: Some(dir.join("project")),
                 no_install: false,
+                no_wasm_opt: false,
                 verbose: args.verbose,
                 path: args.path.clone(),
             };
