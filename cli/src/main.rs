@@ -97,8 +97,8 @@ pub struct BuildArgs {
     #[arg(long)]
     no_install: bool,
     /// Ship the wasm module as rustc built it (only stripped), without binaryen's `wasm-opt`
-    /// [default: optimize with `wasm-opt -O3` when it is installed, or `GZRS_WASM_OPT` names it;
-    /// it makes the module about 10% smaller, and a build without it says so and goes on].
+    /// [default: optimize with `wasm-opt -Oz` when it is installed, or `GZRS_WASM_OPT` names it;
+    /// it makes the module about 12% smaller, and a build without it says so and goes on].
     #[arg(long)]
     no_wasm_opt: bool,
     /// Show the full output of cargo and npm.
