@@ -68,9 +68,9 @@ pub fn finish(module: Vec<u8>, optimize: bool, cache: &Path) -> Result<Vec<u8>> 
     }
 }
 
-/// `GZRS_WASM_OPT` if set, else `wasm-opt` on `PATH`.
+/// `GZRS_WASM_OPT` if set (and not empty), else `wasm-opt` on `PATH`.
 fn find() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("GZRS_WASM_OPT") {
+    if let Some(path) = std::env::var_os("GZRS_WASM_OPT").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
     std::env::split_paths(&std::env::var_os("PATH")?)
