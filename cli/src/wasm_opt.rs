@@ -31,14 +31,15 @@ pub fn finish(module: Vec<u8>, optimize: bool, cache: &Path) -> Result<Vec<u8>> 
         return strip_custom_sections(&module);
     }
     let Some(tool) = find() else {
+        let stripped = strip_custom_sections(&module)?;
         warn(&format!(
             "wasm-opt (binaryen) was not found, so the module is shipped as rustc built it \
              ({} KB after stripping; about 12% smaller with wasm-opt). \
              Install it (`apt-get install binaryen`, `brew install binaryen`, or `npm install -g \
              binaryen`), or point GZRS_WASM_OPT at it; `--no-wasm-opt` skips this step quietly.",
-            strip_custom_sections(&module)?.len() / 1000
+            stripped.len() / 1000
         ));
-        return strip_custom_sections(&module);
+        return Ok(stripped);
     };
     let version = version(&tool);
     let key = cache_key(&module, &version);
