@@ -21,6 +21,9 @@ echo "==> gzrs bench examples/hello (the genezio-aws model, then the genezio-clo
 mkdir -p target/gzrs/bench
 "$GZRS" bench examples/hello --json target/gzrs/bench/hello.json --svg target/gzrs/bench/hello.svg
 
+echo "==> the floor under the wasm mode on genezio-cloud: the module replaced by a stub"
+node js-host/bench/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
+
 echo "==> shipping the executable as a file or embedded as base64 (fresh node processes)"
 node js-host/bench/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
 
