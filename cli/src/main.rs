@@ -15,7 +15,9 @@ mod new;
 mod progress;
 mod project;
 mod toolchain;
+mod wasi_c;
 mod wasm;
+mod wasm_check;
 mod wasm_opt;
 
 use std::path::PathBuf;

@@ -56,6 +56,11 @@ impl Drop for Step {
 }
 
 /// A warning: the build goes on, but the user should know.
+/// A fact about the build worth a line (which toolchain it used, say).
+pub fn info(message: &str) {
+    eprintln!("note: {message}");
+}
+
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }

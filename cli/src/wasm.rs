@@ -53,10 +53,19 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
         "Compiling {} for {TARGET} (cargo build --release)",
         krate.name
     ));
-    let wasm = compile(&entry, &work.join("cargo"), &plan, &graph, args.verbose)?;
+    let c_toolchain = c_toolchain(&graph);
+    let wasm = compile(
+        &entry,
+        &work.join("cargo"),
+        &plan,
+        &graph,
+        c_toolchain.as_ref(),
+        args.verbose,
+    )?;
     step.done();
 
     let module = fs::read(&wasm).with_context(|| format!("could not read {}", wasm.display()))?;
+    refuse_what_no_host_runs(&crate::wasm_check::inspect(&module)?, &graph)?;
     let module = crate::wasm_opt::finish(
         module,
         !args.no_wasm_opt,
@@ -86,10 +95,109 @@ struct Plan {
 }
 
 /// Crates that call into a browser-style JavaScript host through wasm-bindgen. Crates made for
-/// both leave them out on WASI (getrandom, uuid, chrono do); on `wasm32-wasip1` wasm-bindgen
-/// compiles its runtime out and each of its imported functions panics when called, so a
-/// service that still has them would fail at request time.
-const JS_BINDINGS: [&str; 3] = ["wasm-bindgen", "js-sys", "web-sys"];
+/// both leave them out on WASI (getrandom, uuid, chrono do), and some name them for every wasm32
+/// target but call them only off WASI (jsonwebtoken). On `wasm32-wasip1` each imported function
+/// is a stub that panics, so the linked module decides ([`refuse_what_no_host_runs`]); these
+/// names only say how the service reaches them.
+const JS_BINDINGS: [&str; 3] = ["js-sys", "web-sys", "wasm-bindgen"];
+
+/// Stops the build when the linked module would fail at run time: a reachable wasm-bindgen stub
+/// (it panics when called), or an import no gzrs host provides (the module would not load).
+fn refuse_what_no_host_runs(found: &crate::wasm_check::Findings, graph: &Graph) -> Result<()> {
+    if found.calls_javascript {
+        let paths: Vec<String> = JS_BINDINGS
+            .iter()
+            .filter_map(|name| graph.path_to(name))
+            .collect();
+        let through = if paths.is_empty() {
+            String::new()
+        } else {
+            format!(" (the service reaches them through {})", paths.join(", "))
+        };
+        let called = if found.javascript_functions.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<&str> = found
+                .javascript_functions
+                .iter()
+                .take(6)
+                .map(String::as_str)
+                .collect();
+            format!(" It calls {}.", shown.join(", "))
+        };
+        let fetch = if paths.iter().any(|p| p.contains("reqwest")) {
+            " For outbound HTTP in wasm mode, `gzrs_platform::fetch` (or its `Client`, a tower::Service) replaces reqwest."
+        } else {
+            ""
+        };
+        anyhow::bail!(
+            "the service calls JavaScript through wasm-bindgen{through}, which gzrs's wasm mode (wasm32-wasip1) does not run: each such call would panic at request time.{called} `gzrs build --mode native` runs this service as it is.{fetch}"
+        );
+    }
+    if !found.foreign_imports.is_empty() {
+        let shown: Vec<&str> = found
+            .foreign_imports
+            .iter()
+            .take(8)
+            .map(String::as_str)
+            .collect();
+        anyhow::bail!(
+            "the compiled module imports {}, which no gzrs host provides (only WASI and gzrs's own), so it would not load. Usually C code calls a function the WASI libc lacks; `gzrs build --mode native` runs the service as it is.",
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Crates that do not build for wasm32-wasip1 whatever the C toolchain, each with what to do:
+/// refused before a long compile ends in a compiler crash.
+const NO_WASI: [(&str, &str); 1] = [(
+    "aws-lc-sys",
+    "AWS-LC's C and assembly do not build for wasm32-wasip1",
+)];
+
+/// Features that bring in a crate of [`NO_WASI`], and the feature to use instead.
+const INSTEAD: [(&str, &str, &str); 3] = [
+    ("jsonwebtoken", "aws_lc_rs", "rust_crypto"),
+    ("rustls", "aws_lc_rs", "ring"),
+    ("rustls", "aws-lc-rs", "ring"),
+];
+
+impl Graph {
+    /// Why the service cannot build for wasm32-wasip1, if a crate of [`NO_WASI`] is in it: the
+    /// crate, how the service reaches it, and the feature that brings it in.
+    fn no_wasi_blocker(&self) -> Option<String> {
+        let (krate, why) = NO_WASI
+            .iter()
+            .find(|(name, _)| self.path_to(name).is_some())?;
+        let path = self.path_to(krate)?;
+        // The crate that asked for it (the one before `aws-lc-rs`, or before the -sys crate).
+        let steps: Vec<&str> = path.split(" → ").collect();
+        let asker = steps
+            .iter()
+            .rev()
+            .skip(1)
+            .find(|step| !step.starts_with("aws-lc"))
+            .copied();
+        let feature_hint = asker.and_then(|asker| {
+            let enabled = self.features_of(asker)?;
+            let feature = enabled.iter().find(|f| f.contains("aws"))?;
+            let instead = INSTEAD
+                .iter()
+                .find(|(k, f, _)| *k == asker && f == feature)
+                .map_or(String::new(), |(_, _, other)| {
+                    format!(" and turn on `{other}` instead")
+                });
+            Some(format!(
+                " `{asker}`'s feature `{feature}` brings it in: turn it off (it may be a default feature: `default-features = false`){instead}."
+            ))
+        });
+        Some(format!(
+            "{path}: {why}.{} `gzrs build --mode native` runs this service as it is.",
+            feature_hint.unwrap_or_default()
+        ))
+    }
+}
 
 /// Tokio's features that tokio itself refuses on wasm unless built with `--cfg tokio_unstable`.
 const TOKIO_UNSTABLE_ON_WASM: [&str; 6] = [
@@ -110,17 +218,10 @@ const TOKIO_FAILS_WHEN_USED: [(&str, &str); 4] = [
 
 impl Plan {
     fn for_graph(graph: &Graph) -> Plan {
-        let mut plan = Plan::default();
-        if let Some(path) = JS_BINDINGS.iter().find_map(|name| graph.path_to(name)) {
-            let fetch = if path.contains("reqwest") {
-                " For outbound HTTP in wasm mode, `gzrs_platform::fetch` (or its `Client`, a tower::Service) replaces reqwest."
-            } else {
-                ""
-            };
-            plan.blocker = Some(format!(
-                "{path} calls into JavaScript through wasm-bindgen, which gzrs's wasm mode (wasm32-wasip1) does not run: each of those calls would panic at request time. `gzrs build --mode native` runs this service as it is.{fetch}"
-            ));
-        }
+        let mut plan = Plan {
+            blocker: graph.no_wasi_blocker(),
+            ..Plan::default()
+        };
         if graph.root_depends_on_any(&["tracing", "log", "gzrs-platform"]) {
             plan.adapter_features.push("logs");
         }
@@ -301,6 +402,32 @@ impl Graph {
         Some((parts.next()??, parts.next()??))
     }
 
+    /// The crates whose build scripts compile C (they build-depend on `cc` or `cmake`), each
+    /// with how the service reaches it: `ring (digest → ring)`.
+    fn c_crates(&self) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .nodes
+            .values()
+            .filter(|node| {
+                node.deps.iter().any(|d| {
+                    matches!(self.names[&d.pkg].as_str(), "cc" | "cmake")
+                        && d.dep_kinds
+                            .iter()
+                            .any(|k| k.kind.as_deref() == Some("build"))
+                })
+            })
+            .map(|node| {
+                let name = &self.names[&node.id];
+                match self.path_to(name) {
+                    Some(path) if path != *name => format!("`{name}` (through {path})"),
+                    _ => format!("`{name}`"),
+                }
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
     /// How the service reaches package `name`: `service → axum → tokio`, shortest first.
     fn path_to(&self, name: &str) -> Option<String> {
         let start = self.service()?;
@@ -382,11 +509,35 @@ strip = false
     crate::project::follow_lockfile(krate, dir)
 }
 
+/// The C toolchain for the crates in the graph that compile C code (their build scripts use
+/// the `cc` or `cmake` crate), if any do: found, or a warning that says what to install.
+fn c_toolchain(graph: &Graph) -> Option<crate::wasi_c::WasiC> {
+    let c_crates = graph.c_crates();
+    if c_crates.is_empty() || std::env::var_os(crate::wasi_c::CC_VARIABLE).is_some() {
+        return None;
+    }
+    let found = crate::wasi_c::find();
+    match &found {
+        Some(toolchain) => crate::progress::info(&format!(
+            "C code of {} compiles with {}",
+            c_crates.join(", "),
+            toolchain.describe()
+        )),
+        None => crate::progress::warn(&format!(
+            "{} compile C code, and no C compiler for {TARGET} was found (clang with a WASI libc). Install one: {}",
+            c_crates.join(", "),
+            crate::wasi_c::INSTALL
+        )),
+    }
+    found
+}
+
 fn compile(
     entry: &Path,
     target_dir: &Path,
     plan: &Plan,
     graph: &Graph,
+    c_toolchain: Option<&crate::wasi_c::WasiC>,
     verbose: bool,
 ) -> Result<PathBuf> {
     let name = entry
@@ -406,6 +557,9 @@ fn compile(
             "--config",
             &format!("target.{TARGET}.rustflags=[{}]", flags.join(", ")),
         ]);
+    }
+    for (variable, value) in c_toolchain.map(|c| c.env()).unwrap_or_default() {
+        command.env(variable, value);
     }
     crate::project::build_entry(
         command,
@@ -441,9 +595,12 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
             continue;
         }
         let why = if c_code {
-            "it compiles C code, which needs a C compiler and libc for wasm32 (clang with a WASI sysroot)"
+            format!(
+                "it compiles C code, which needs a C compiler for wasm32-wasip1, clang with a WASI libc ({})",
+                crate::wasi_c::INSTALL
+            )
         } else {
-            "it does not support wasm32-wasip1"
+            "it does not support wasm32-wasip1".to_string()
         };
         let via = path_to(krate).map_or(String::new(), |path| format!(" (through {path})"));
         hints.push(format!(

@@ -124,6 +124,7 @@ impl RequestObject {
         }
         let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
         let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;
+        let body_len = body.len();
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -145,7 +146,26 @@ impl RequestObject {
                 headers.append(header.clone(), value);
             }
         }
+        frame_body(headers, body_len);
         Ok(request)
+    }
+}
+
+/// Makes the framing headers true of the body the service gets. The front delivered the body
+/// whole and may have re-encoded it on the way (`genezio local` reads a `text/*` body as UTF-8,
+/// so an invalid byte becomes the three of U+FFFD), while the headers still describe the bytes
+/// the client sent: a service trusting a stale `content-length` (tower-http's body limit does)
+/// would refuse or cut a valid request. So, as from a server in front of the service: a body
+/// sent chunked keeps its `transfer-encoding` and has no `content-length` (HTTP's rule when both
+/// are sent); any other body arrives with a `content-length` equal to its length, or with none
+/// when it is empty and none was sent.
+fn frame_body(headers: &mut http::HeaderMap, body_len: usize) {
+    let sent = headers.remove(http::header::CONTENT_LENGTH).is_some();
+    if headers.contains_key(http::header::TRANSFER_ENCODING) {
+        return;
+    }
+    if body_len > 0 || sent {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body_len));
     }
 }
 
@@ -376,6 +396,54 @@ mod tests {
     fn decoded_path_characters_are_reencoded() {
         let req = parse(json!({"http": {"method": "GET", "path": "/C/m/a b/ü%20"}})).unwrap();
         assert_eq!(req.uri().path(), "/a%20b/%C3%BC%20");
+    }
+
+    #[tokio::test]
+    async fn content_length_is_the_length_of_the_body_the_service_gets() {
+        let with = |headers: Value, body: Option<&str>| {
+            let mut object =
+                json!({"http": {"method": "POST", "path": "/C/m/k"}, "headers": headers});
+            if let Some(body) = body {
+                object["rawBody"] = json!(body);
+            }
+            parse(object).unwrap()
+        };
+        let lengths = |req: &Request<Body>| -> Vec<String> {
+            req.headers()
+                .get_all("content-length")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect()
+        };
+        // One byte sent (0xFF), re-encoded by the front as U+FFFD: three bytes arrive.
+        let req = with(
+            json!({"content-length": "1", "content-type": "text/plain"}),
+            Some("\u{FFFD}"),
+        );
+        assert_eq!(lengths(&req), ["3"]);
+        assert_eq!(body_of(req).await, "\u{FFFD}".as_bytes());
+        // Two stale values become the one true one.
+        let req = with(json!({"content-length": ["9", "9"]}), Some("ab"));
+        assert_eq!(lengths(&req), ["2"]);
+        // A body whose length the front left out gets one; an empty body keeps a sent zero.
+        assert_eq!(lengths(&with(json!({}), Some("abc"))), ["3"]);
+        assert_eq!(lengths(&with(json!({"content-length": "0"}), None)), ["0"]);
+        assert!(lengths(&with(json!({}), None)).is_empty());
+        // Base64 bodies count their decoded bytes.
+        let req = parse(json!({
+            "http": {"method": "POST", "path": "/C/m"},
+            "headers": {"content-length": "4"},
+            "rawBody": "AAH/", "isBase64Encoded": true,
+        }))
+        .unwrap();
+        assert_eq!(lengths(&req), ["3"]);
+        // Chunked: transfer-encoding stays, and a content-length beside it goes.
+        let req = with(
+            json!({"transfer-encoding": "chunked", "content-length": "1"}),
+            Some("abcd"),
+        );
+        assert!(lengths(&req).is_empty());
+        assert_eq!(req.headers()["transfer-encoding"], "chunked");
     }
 
     #[test]
