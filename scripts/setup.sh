@@ -28,9 +28,13 @@ done
 # Debian packages: qemu-user-static runs the arm64 executable; gcc-aarch64-linux-gnu compiles
 # the C code of crates like ring for arm64; binaryen's wasm-opt shrinks the wasm module (gzrs
 # builds without it, with a warning); cmake, autoconf, automake, libtool and g++ build
-# aws-lambda-ric (AWS's Node runtime client) from source.
+# aws-lambda-ric (AWS's Node runtime client) from source; clang, lld, llvm (llvm-ar) and
+# wasi-libc compile the C code of crates like ring and zstd-sys for wasm mode.
 missing=()
 command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
+command -v clang >/dev/null 2>&1 || missing+=(clang lld)
+command -v llvm-ar >/dev/null 2>&1 || missing+=(llvm)
+[ -f /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc libclang-rt-dev-wasm32)
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 for tool in cmake autoconf automake libtool g++ make; do
