@@ -105,14 +105,19 @@ const JS_BINDINGS: [&str; 3] = ["js-sys", "web-sys", "wasm-bindgen"];
 /// (it panics when called), or an import no gzrs host provides (the module would not load).
 fn refuse_what_no_host_runs(found: &crate::wasm_check::Findings, graph: &Graph) -> Result<()> {
     if found.calls_javascript {
-        let paths: Vec<String> = JS_BINDINGS
-            .iter()
-            .filter_map(|name| graph.path_to(name))
-            .collect();
-        let through = if paths.is_empty() {
-            String::new()
-        } else {
-            format!(" (the service reaches them through {})", paths.join(", "))
+        // The crates that use the bindings directly: one of them makes the call.
+        let callers = graph.dependents_of(&JS_BINDINGS);
+        let named = |c: &String| match graph.path_to(c) {
+            Some(path) if path != *c => format!("`{c}` ({path})"),
+            _ => format!("`{c}`"),
+        };
+        let who = match callers.as_slice() {
+            [] => "the service".to_string(),
+            [one] => named(one),
+            many => format!(
+                "one of {}",
+                many.iter().map(named).collect::<Vec<_>>().join(", ")
+            ),
         };
         let called = if found.javascript_functions.is_empty() {
             String::new()
@@ -125,13 +130,13 @@ fn refuse_what_no_host_runs(found: &crate::wasm_check::Findings, graph: &Graph) 
                 .collect();
             format!(" It calls {}.", shown.join(", "))
         };
-        let fetch = if paths.iter().any(|p| p.contains("reqwest")) {
+        let fetch = if callers.iter().any(|c| c == "reqwest") {
             " For outbound HTTP in wasm mode, `gzrs_platform::fetch` (or its `Client`, a tower::Service) replaces reqwest."
         } else {
             ""
         };
         anyhow::bail!(
-            "the service calls JavaScript through wasm-bindgen{through}, which gzrs's wasm mode (wasm32-wasip1) does not run: each such call would panic at request time.{called} `gzrs build --mode native` runs this service as it is.{fetch}"
+            "{who} calls JavaScript through wasm-bindgen, which gzrs's wasm mode (wasm32-wasip1) does not run: each such call would panic at request time.{called} `gzrs build --mode native` runs this service as it is.{fetch}"
         );
     }
     if !found.foreign_imports.is_empty() {
@@ -181,13 +186,16 @@ impl Graph {
             .copied();
         let feature_hint = asker.and_then(|asker| {
             let enabled = self.features_of(asker)?;
-            let feature = enabled.iter().find(|f| f.contains("aws"))?;
-            let instead = INSTEAD
+            let known = INSTEAD
                 .iter()
-                .find(|(k, f, _)| *k == asker && f == feature)
-                .map_or(String::new(), |(_, _, other)| {
-                    format!(" and turn on `{other}` instead")
-                });
+                .find(|(k, f, _)| *k == asker && enabled.contains(f));
+            let feature = match known {
+                Some((_, feature, _)) => *feature,
+                None => enabled.iter().find(|f| f.contains("aws"))?,
+            };
+            let instead = known.map_or(String::new(), |(_, _, other)| {
+                format!(" and turn on `{other}` instead")
+            });
             Some(format!(
                 " `{asker}`'s feature `{feature}` brings it in: turn it off (it may be a default feature: `default-features = false`){instead}."
             ))
@@ -425,6 +433,23 @@ impl Graph {
             })
             .collect();
         found.sort();
+        found
+    }
+
+    /// The packages other than `names` that depend on one of `names` directly, sorted.
+    fn dependents_of(&self, names: &[&str]) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .nodes
+            .values()
+            .filter(|node| !names.contains(&self.names[&node.id].as_str()))
+            .filter(|node| {
+                self.normal_deps(&node.id)
+                    .any(|dep| names.contains(&self.names[dep].as_str()))
+            })
+            .map(|node| self.names[&node.id].clone())
+            .collect();
+        found.sort();
+        found.dedup();
         found
     }
 

@@ -471,12 +471,13 @@ fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
     let _ = fs::remove_dir_all(&out);
 }
 
-/// A service whose dependencies call JavaScript through wasm-bindgen (reqwest does on every
-/// wasm32 target) cannot run in wasm mode: the build stops before compiling, naming how the
-/// service reaches it and that native mode runs it, rather than building something whose calls
-/// would panic at request time.
+/// What the linked module can call decides, not what the graph names. A service that calls
+/// JavaScript's `Date.now` through js-sys (as code written for browsers or Workers does) is
+/// refused after compiling, before anything ships whose calls would panic at request time: the
+/// message names the crate that calls the bindings and the way out. The same crate with js-sys
+/// only in its graph, never called (jsonwebtoken's case), builds.
 #[test]
-fn a_service_that_needs_javascript_bindings_is_refused_before_compiling() {
+fn a_service_that_calls_javascript_bindings_is_refused_and_one_that_only_names_them_builds() {
     let dir = scratch("js-bindings");
     let krate = dir.join("fetcher");
     fs::create_dir_all(krate.join("src")).unwrap();
@@ -489,7 +490,53 @@ edition = "2021"
 
 [dependencies]
 axum = { version = "0.8", default-features = false }
-reqwest = { version = "0.12", default-features = false }
+js-sys = "0.3"
+
+[workspace]
+"#,
+    )
+    .unwrap();
+    let calls = "pub fn app() -> axum::Router {\n    axum::Router::new().route(\"/\", axum::routing::get(|| async { js_sys::Date::now().to_string() }))\n}\n";
+    fs::write(krate.join("src/lib.rs"), calls).unwrap();
+    let refused = build_wasm("fetcher", &dir.join("out"), &dir);
+    let log = stderr(&refused);
+    assert!(!refused.status.success(), "{log}");
+    assert!(
+        log.contains("calls JavaScript through wasm-bindgen, which gzrs's wasm mode")
+            && log.contains("`fetcher` calls JavaScript")
+            && log.contains("--mode native"),
+        "{log}"
+    );
+    assert!(
+        !dir.join("out").join("server/gzrs/service.wasm").exists(),
+        "nothing ships: {log}"
+    );
+
+    let names_only = "pub fn app() -> axum::Router { axum::Router::new() }\n";
+    fs::write(krate.join("src/lib.rs"), names_only).unwrap();
+    let built = build_wasm("fetcher", &dir.join("out"), &dir);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// AWS-LC does not build for wasm32-wasip1 whatever the C toolchain (clang crashes on its
+/// thread-locals): a service that brings it in is refused before compiling, with the crate and
+/// feature that bring it and the feature to use instead.
+#[test]
+fn a_service_with_aws_lc_is_refused_before_compiling_with_the_feature_to_change() {
+    let dir = scratch("aws-lc");
+    let krate = dir.join("signer");
+    fs::create_dir_all(krate.join("src")).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        r#"[package]
+name = "signer"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+axum = { version = "0.8", default-features = false }
+jsonwebtoken = { version = "10", features = ["aws_lc_rs"] }
 
 [workspace]
 "#,
@@ -500,21 +547,20 @@ reqwest = { version = "0.12", default-features = false }
         "pub fn app() -> axum::Router { axum::Router::new() }\n",
     )
     .unwrap();
-    let started = std::time::Instant::now();
-    let refused = build_wasm("fetcher", &dir.join("out"), &dir);
+    let refused = build_wasm("signer", &dir.join("out"), &dir);
     let log = stderr(&refused);
     assert!(!refused.status.success(), "{log}");
     assert!(
-        log.contains("fetcher → reqwest → wasm-bindgen")
-            && log.contains("--mode native")
-            && log.contains("gzrs_platform::fetch"),
+        log.contains("signer → jsonwebtoken → aws-lc-rs → aws-lc-sys")
+            && log.contains("`jsonwebtoken`'s feature `aws_lc_rs`")
+            && log.contains("`rust_crypto` instead")
+            && log.contains("--mode native"),
         "{log}"
     );
     assert!(
-        !log.contains("Compiling fetcher"),
+        !log.contains("Compiling signer"),
         "nothing is compiled: {log}"
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(120));
     let _ = fs::remove_dir_all(&dir);
 }
 

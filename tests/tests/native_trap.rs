@@ -53,6 +53,7 @@ fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() 
         let task = bundle(&wasm, "Fixture", "aws", &work("wasm"));
         let lambda = ric(&task);
         problems.extend(check_limits(&lambda, Front::Emulator));
+        problems.extend(check_reencoded_body(&lambda, "wasm"));
         collect(&lambda, &corpus)
     };
 
@@ -65,10 +66,41 @@ fn the_bundle_traps_under_aws_lambda_ric_and_answers_like_in_process_and_wasm() 
         "native vs wasm under aws-lambda-ric",
     ));
     problems.extend(check_trapped(&lambda));
+    problems.extend(check_reencoded_body(&lambda, "trap"));
     problems.extend(check_panic_recovery(&lambda));
     problems.extend(check_limits(&lambda, Front::Emulator));
     problems.extend(check_kill_mid_request(&lambda, 502));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An event whose headers describe the bytes the client sent while its body is the text a front
+/// made of them (one byte 0xFF, read as UTF-8 into the three bytes of U+FFFD): the service gets
+/// a `content-length` equal to the body it gets, so a body limit that trusts it (tower-http's)
+/// neither refuses nor cuts a valid request.
+fn check_reencoded_body(lambda: &LambdaLocal, what: &str) -> Vec<String> {
+    let event = serde_json::json!({
+        "version": "2.0",
+        "headers": {"content-type": "text/plain", "content-length": "1"},
+        "requestContext": {"http": {"method": "POST", "path": "/Fixture/api/framing", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"}},
+        "body": "\u{FFFD}",
+        "isBase64Encoded": false,
+    });
+    match lambda.invoke(event.to_string()) {
+        Ok(answer) => {
+            let body: serde_json::Value =
+                serde_json::from_str(answer["body"].as_str().unwrap_or("")).unwrap_or_default();
+            if answer["statusCode"] == 200
+                && body == serde_json::json!({"content-length": "3", "body": 3})
+            {
+                Vec::new()
+            } else {
+                vec![format!("[{what}] a re-encoded body arrived as {answer}")]
+            }
+        }
+        Err(error) => vec![format!(
+            "[{what}] the re-encoded body's event failed: {error:?}"
+        )],
+    }
 }
 
 /// The executable that answers is not a sidecar: it was started without arguments by the

@@ -47,6 +47,7 @@ pub fn app() -> Router {
             get(|Path(rest): Path<String>| async move { format!("file: {rest}") }),
         )
         .route("/yield/{n}", get(yield_then_answer).post(yield_then_answer))
+        .route("/framing", post(framing))
         .route("/panic", get(panics))
         // For the tests that kill the service mid-request: a request that never completes, and
         // the process that serves (native mode only: wasm32 has no processes).
@@ -83,6 +84,15 @@ async fn status(Path(code): Path<u16>) -> Response {
         return status.into_response();
     }
     (status, Json(json!({ "status": code }))).into_response()
+}
+
+/// The body's length and the `content-length` the service was given with it, which a service
+/// like tower-http's body limit trusts: the test of a body the front re-encoded.
+async fn framing(request_headers: HeaderMap, body: Bytes) -> Json<Value> {
+    let announced = request_headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok());
+    Json(json!({ "content-length": announced, "body": body.len() }))
 }
 
 async fn headers(request_headers: HeaderMap) -> Response {
