@@ -15,6 +15,7 @@ mod new;
 mod progress;
 mod project;
 mod toolchain;
+mod usize_scan;
 mod wasi_c;
 mod wasm;
 mod wasm_check;

@@ -47,6 +47,7 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
     for warning in &plan.warnings {
         crate::progress::warn(warning);
     }
+    warn_of_usize_fields(krate.dir());
     write_entry_crate(krate, &entry, &plan)?;
 
     let step = Step::start(format!(
@@ -74,6 +75,30 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
     Ok(Payload {
         files: vec![(MODULE_FILE.to_string(), module)],
     })
+}
+
+/// Says where the service deserializes into a `usize`, which is 32 bits here.
+fn warn_of_usize_fields(dir: &Path) {
+    let fields = crate::usize_scan::deserialized_usize_fields(&dir.join("src"));
+    if fields.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = fields
+        .iter()
+        .take(5)
+        .map(|f| {
+            let file = f.file.strip_prefix(dir).unwrap_or(&f.file);
+            format!("\n  {}:{}: {}", file.display(), f.line, f.text)
+        })
+        .collect();
+    let more = match fields.len() {
+        n if n > 5 => format!("\n  and {} more", n - 5),
+        _ => String::new(),
+    };
+    crate::progress::warn(&format!(
+        "usize is 32 bits in wasm mode: a deserialized usize takes at most 4294967295 there, and a larger number that parses natively is an error (a JWT's `exp` after 2106, say). Use u64 where values can be larger:{}{more}",
+        listed.concat()
+    ));
 }
 
 /// Crates every request runs through, compiled for speed rather than size. axum is not one:

@@ -491,6 +491,7 @@ edition = "2021"
 [dependencies]
 axum = { version = "0.8", default-features = false }
 js-sys = "0.3"
+serde = { version = "1", features = ["derive"] }
 
 [workspace]
 "#,
@@ -512,10 +513,17 @@ js-sys = "0.3"
         "nothing ships: {log}"
     );
 
-    let names_only = "pub fn app() -> axum::Router { axum::Router::new() }\n";
+    // With a usize in a deserialized type, which gzrs warns of (32 bits in wasm mode).
+    let names_only = "pub fn app() -> axum::Router { axum::Router::new() }\n\n#[derive(Debug, serde::Deserialize)]\npub struct Claims {\n    pub exp: usize,\n}\n";
     fs::write(krate.join("src/lib.rs"), names_only).unwrap();
     let built = build_wasm("fetcher", &dir.join("out"), &dir);
-    assert!(built.status.success(), "{}", stderr(&built));
+    let log = stderr(&built);
+    assert!(built.status.success(), "{log}");
+    assert!(
+        log.contains("usize is 32 bits in wasm mode")
+            && log.contains("src/lib.rs:5: pub exp: usize,"),
+        "{log}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 
