@@ -136,7 +136,7 @@ pub fn dispatch_to(event: &[u8], target: &Target<'_>) -> Dispatch {
         query_string_parameters: event.query_string_parameters,
         raw_body: event.body,
         is_base64_encoded: event.is_base64_encoded,
-        gzrs_call: None,
+        ..RequestObject::default()
     })
 }
 
@@ -151,8 +151,8 @@ fn method_call(class: &str, name: String, headers: Option<Pairs>, params: String
         headers,
         query_string_parameters: None,
         raw_body: Some(params),
-        is_base64_encoded: None,
         gzrs_call: Some(name),
+        ..RequestObject::default()
     }
 }
 

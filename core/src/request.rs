@@ -31,6 +31,16 @@ pub struct RequestObject {
     /// arguments. It reaches the service as the request's [`MethodCall`] extension.
     #[serde(default)]
     pub gzrs_call: Option<String>,
+    /// Set by a host that has the request's own target, as a fetch handler does: the path and
+    /// query string exactly as received (`/users/7?x=1`). The service then sees it as it is,
+    /// after [`Self::base_path`]; `http.path` and `queryStringParameters` are not read, nor is
+    /// any `/<Class>/<method>` prefix stripped.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// With [`Self::url`]: the path the deployment serves under (`/api`). A request outside it
+    /// answers 404; inside it the service sees the rest (`/api/users` → `/users`).
+    #[serde(default)]
+    pub base_path: Option<String>,
 }
 
 /// The extension marking a request as a call of a class's typed method (JSON-RPC, or a cron
@@ -103,18 +113,33 @@ impl RequestObject {
             .ok_or_else(|| ContractError::bad_request("request object has no `http.method`"))?;
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| ContractError::bad_request(format!("invalid HTTP method {method:?}")))?;
-        let path = http
-            .path
-            .as_deref()
-            .ok_or_else(|| ContractError::bad_request("request object has no `http.path`"))?;
+        let path = match (&http.path, &self.url) {
+            (Some(path), _) => path.as_str(),
+            (None, Some(url)) => url.as_str(),
+            (None, None) => {
+                return Err(ContractError::bad_request(
+                    "request object has no `http.path`",
+                ))
+            }
+        };
 
-        let mut target: String =
-            utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
-        if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string) {
-            target.push('?');
-            target.push_str(&query);
-        }
-        limits::check_url(&target)?;
+        let target = match &self.url {
+            Some(url) => {
+                limits::check_url(url)?;
+                under_base_path(url, self.base_path.as_deref())?
+            }
+            None => {
+                let mut target: String =
+                    utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
+                if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string)
+                {
+                    target.push('?');
+                    target.push_str(&query);
+                }
+                limits::check_url(&target)?;
+                target
+            }
+        };
         let uri: Uri = target.parse().map_err(|e| {
             ContractError::bad_request(format!("invalid request path {path:?}: {e}"))
         })?;
@@ -148,6 +173,27 @@ impl RequestObject {
         }
         frame_body(headers, body_len);
         Ok(request)
+    }
+}
+
+/// The target the service sees for `url` served under `base` (no base: `url` itself). A path
+/// outside the base is a 404 that names it.
+fn under_base_path(url: &str, base: Option<&str>) -> Result<String, ContractError> {
+    let base = base.map(|b| b.trim_end_matches('/')).unwrap_or("");
+    if base.is_empty() {
+        return Ok(url.to_owned());
+    }
+    let (path, query) = match url.find('?') {
+        Some(at) => url.split_at(at),
+        None => (url, ""),
+    };
+    match path.strip_prefix(base) {
+        Some("") => Ok(format!("/{query}")),
+        Some(rest) if rest.starts_with('/') => Ok(format!("{rest}{query}")),
+        _ => Err(ContractError {
+            status: http::StatusCode::NOT_FOUND,
+            message: format!("no route for {path}: this service is served under {base}"),
+        }),
     }
 }
 
@@ -444,6 +490,29 @@ mod tests {
         );
         assert!(lengths(&req).is_empty());
         assert_eq!(req.headers()["transfer-encoding"], "chunked");
+    }
+
+    #[test]
+    fn a_url_is_the_target_as_received_under_the_base_path() {
+        let target = |url: &str, base: Option<&str>| {
+            let mut object = json!({"http": {"method": "GET"}, "url": url});
+            if let Some(base) = base {
+                object["basePath"] = json!(base);
+            }
+            parse(object).map(|req| req.uri().to_string())
+        };
+        // As received: no prefix stripped, the query not re-encoded.
+        assert_eq!(target("/Hello/api/x?q=a+b&q=%20", None).unwrap(), "/Hello/api/x?q=a+b&q=%20");
+        assert_eq!(target("/", None).unwrap(), "/");
+        assert_eq!(target("/api/users/7?x=1", Some("/api")).unwrap(), "/users/7?x=1");
+        assert_eq!(target("/api", Some("/api/")).unwrap(), "/");
+        assert_eq!(target("/api?x=1", Some("/api")).unwrap(), "/?x=1");
+        let outside = target("/apis/x", Some("/api")).unwrap_err();
+        assert_eq!(outside.status, 404);
+        assert!(outside.message.contains("served under /api"), "{}", outside.message);
+        assert_eq!(target("/x y", None).unwrap_err().status, 400);
+        let long = format!("/{}", "a".repeat(crate::limits::MAX_URL_BYTES));
+        assert_eq!(target(&long, None).unwrap_err().status, 400);
     }
 
     #[test]
