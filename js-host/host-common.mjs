@@ -1,8 +1,11 @@
-// gzrs host, shared by both modes: the request object as gzrs-core reads it, error answers, and
-// finding the files gzrs ships beside the class.
-import { readFileSync, statSync } from "node:fs";
+// gzrs host on Genezio (Node), shared by both modes: the request object as gzrs-core reads it
+// from a Genezio request, finding the files gzrs ships beside the class, and Node's own sources
+// of randomness and time. What is not Node's or Genezio's lives in ./core/.
+import { openSync, readFileSync, readSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+
+export { callObject, callResult, callTooLarge, errorResponse, oversizedBody } from "./core/protocol.mjs";
 
 /**
  * The request object as gzrs-core reads it: everything but the body as JSON, and `rawBody`
@@ -28,92 +31,8 @@ export function marshal(req) {
   return [meta, rawBody, binary];
 }
 
-// Genezio's convention for integers beyond 2^53 (its handlers use the same pair): a BigInt
-// travels as {"$bigint": "<digits>"}, which gzrs-class reads and writes.
-const bigintReplacer = (key, value) =>
-  typeof value === "bigint" ? { $bigint: value.toString() } : value;
-const bigintReviver = (key, value) =>
-  value !== null && typeof value === "object" && typeof value.$bigint === "string"
-    ? BigInt(value.$bigint)
-    : value;
-
-/**
- * A call of the typed method `method` as the request object gzrs-core reads, and its body: the
- * arguments as JSON. It is marked by `gzrsCall`, which only gzrs sets (`marshal` never copies
- * it from a Genezio request), so gzrs-class runs the method instead of the HTTP service.
- */
-export function callObject(method, params) {
-  if (!Array.isArray(params)) throw new TypeError("the arguments are not an array");
-  const meta = JSON.stringify({
-    http: { method: "POST", path: `/gzrs-call/${method}` },
-    headers: { "content-type": "application/json" },
-    gzrsCall: method,
-  });
-  return [meta, JSON.stringify(params, bigintReplacer)];
-}
-
-/**
- * What a call answers: the method's result, or, for its error (a panic's, a limit's), a thrown
- * Error with the message, which Genezio's handler puts in the JSON-RPC error.
- */
-export function callResult(response) {
-  let answer;
-  try {
-    const text = typeof response.body === "string" ? response.body : Buffer.from(response.body ?? "").toString();
-    answer = JSON.parse(text, bigintReviver);
-  } catch {
-    // Not JSON: said below with the status.
-  }
-  // `{}` for a method that answers nothing: `undefined`, as a JavaScript method's.
-  if (response.statusCode === 200 && answer !== null && typeof answer === "object" && !("error" in answer)) {
-    return answer.result;
-  }
-  throw new Error(
-    typeof answer?.error === "string" ? answer.error : `the method failed with status ${response.statusCode}`,
-  );
-}
-
-/** An oversized call's error, as `callResult` throws it. */
-export function callTooLarge(rawBody) {
-  const oversized = oversizedBody(rawBody, false);
-  return oversized && new Error(JSON.parse(oversized.body).error);
-}
-
-// gzrs-core's limit on a decoded body (its `limits` module states them all). The hosts check it
-// too, before the body is copied to the service, so an oversized body costs nothing there.
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
-
-/**
- * A 413 for a raw body over the limit once decoded, as gzrs-core would answer it (base64 is
- * judged by its length, within a few bytes; gzrs-core measures what passes exactly); undefined
- * for any other.
- */
-export function oversizedBody(rawBody, base64) {
-  if (rawBody === undefined) return undefined;
-  // Base64 is ASCII: four characters per three bytes. Other text has one to three bytes a
-  // UTF-16 unit, so only text that could be over is measured.
-  const bytes = base64
-    ? (Math.max(rawBody.length - 4, 0) >>> 2) * 3
-    : rawBody.length * 3 > MAX_BODY_BYTES
-      ? Buffer.byteLength(rawBody, "utf8")
-      : 0;
-  if (bytes <= MAX_BODY_BYTES) return undefined;
-  return errorResponse(
-    413,
-    `the request body is ${bytes} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`,
-  );
-}
-
 /** This machine's CPU, by gzrs's (and Genezio's) architecture names. */
 export const CPU = { arm64: "arm64", x64: "x86_64" }[process.arch] ?? process.arch;
-
-export function errorResponse(statusCode, message) {
-  return {
-    statusCode,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: message }),
-  };
-}
 
 /**
  * Finds a file gzrs ships beside the class. Bundled by Genezio, the caller becomes `module.mjs`
@@ -141,3 +60,34 @@ export function locateFile(baseUrl, relativePath, what) {
 export function readPayload(baseUrl, relativePath, what) {
   return readFileSync(locateFile(baseUrl, relativePath, what).file);
 }
+
+// The kernel's CSPRNG, read through a small pool (each byte handed out once). Not webcrypto:
+// loading it costs a cold start about 2 ms, and std asks for random bytes while the service is
+// being built (every HashMap's keys). webcrypto remains the fallback without /dev/urandom.
+const POOL_SIZE = 4096;
+let urandom;
+
+/** Fills `target` with secure random bytes (WASI's `random_get` on Node). */
+export function nodeRandom(target) {
+  try {
+    urandom ??= { fd: openSync("/dev/urandom", "r"), pool: Buffer.alloc(POOL_SIZE), used: POOL_SIZE };
+    if (target.length > POOL_SIZE / 2) {
+      for (let done = 0; done < target.length; ) done += readSync(urandom.fd, target, done, target.length - done);
+      return;
+    }
+    if (urandom.used + target.length > POOL_SIZE) {
+      for (let done = 0; done < POOL_SIZE; ) done += readSync(urandom.fd, urandom.pool, done, POOL_SIZE - done);
+      urandom.used = 0;
+    }
+    target.set(urandom.pool.subarray(urandom.used, urandom.used + target.length));
+    urandom.pool.fill(0, urandom.used, urandom.used + target.length);
+    urandom.used += target.length;
+  } catch {
+    for (let done = 0; done < target.length; done += 65536) {
+      globalThis.crypto.getRandomValues(target.subarray(done, Math.min(target.length, done + 65536)));
+    }
+  }
+}
+
+/** Node's monotonic clock in nanoseconds. */
+export const nodeMonotonicNs = () => process.hrtime.bigint();

@@ -1,24 +1,11 @@
-// gzrs wasm host: loads a gzrs service compiled to wasm32-wasip1 and hands it Genezio requests.
-//
-// The instance (gzrs-wasm) exports `gzrs_start(task, buffer, metaLength, bodyLength)` and
-// `gzrs_poll(task)`, and answers a finished task through the `respond` import; this file is the
-// scheduler for those tasks, the host of gzrs-platform's calls (timers, fetch), and the driver of
-// tokio's timers (see wasm-adapter/src/turns.rs). WASI calls are answered by ./wasi.mjs. Every
-// call into the instance happens inside a try/catch, so a panic (a trap) always lands in
-// `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
-// the same compiled module, serves the next one.
-import { CPU, callObject, callResult, callTooLarge, errorResponse, marshal, oversizedBody, readPayload } from "./host-common.mjs";
-import { createWasi } from "./wasi.mjs";
+// gzrs wasm host on Genezio: the generated class's side of wasm mode. It reads the module
+// shipped beside the class, runs it on Node with ./core/wasm-service.mjs, and turns Genezio's
+// request objects into what gzrs-core reads (`marshal`) and binary answers into the Buffers
+// Genezio sends as base64.
+import { CPU, errorResponse, marshal, nodeMonotonicNs, nodeRandom, readPayload } from "./host-common.mjs";
+import { WasmService } from "./core/wasm-service.mjs";
 
 const hosts = new Map();
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-/** Methods a request may be repeated with (RFC 9110, 9.2.2): retried after another's panic. */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-/** How often one request may be run again because other requests' panics ended its instance. */
-const MAX_RETRIES = 3;
-/** Waits this long or longer are tokio's idle probe, not a timer anybody set. */
-const IDLE_PARK_MS = 3_600_000;
 // Written in by `gzrs build`.
 const GZRS_VERSION = "__GZRS_VERSION__";
 
@@ -44,342 +31,68 @@ export class WasmHost {
     return host;
   }
 
-  #module;
-  #ready; // settles once the module is compiled (and, if it could be, instantiated)
-  #unavailable; // why the module can never run here, once that is known
-  #exports;
-  #wasi;
-  #generation = 0; // bumped per instance, so answers meant for a dead one are dropped
-  #pending = new Map(); // task id -> resolve
-  #finished = undefined; // the response `respond` gave during the current call, if any
-  #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
-  #scheduled = new Set();
-  #lastPanic = undefined;
-  #timer = undefined; // tokio's next timer
-  #hostCalls = new Map(); // gzrs-platform call id -> how to cancel it
-  /** How many times the instance was re-created after a trap. */
-  resets = 0;
-  /** Requests run again after another request's panic ended the instance they were on. */
-  retried = 0;
+  #service;
 
   constructor(baseUrl, wasmPath) {
-    let bytes;
+    let module;
     try {
-      bytes = readPayload(baseUrl, wasmPath, "wasm module");
+      // Compiling starts now, before the constructor returns.
+      module = WebAssembly.compile(readPayload(baseUrl, wasmPath, "wasm module"));
+      // One line per instance, so a deploy's logs say how it runs.
+      console.log(`gzrs: wasm mode, in-process, ${CPU}, gzrs ${GZRS_VERSION}`);
     } catch (error) {
-      this.#unavailable = error.message;
       console.error(error.message);
-      return;
+      module = error.message;
     }
-    // One line per instance, so a deploy's logs say how it runs.
-    console.log(`gzrs: wasm mode, in-process, ${CPU}, gzrs ${GZRS_VERSION}`);
-    this.#ready = WebAssembly.compile(bytes).then(
-      (module) => {
-        this.#module = module;
-        try {
-          this.#instantiate();
-        } catch (error) {
-          // The first request tries again, and answers why if it fails the same way.
-          console.error(error.message);
-        }
-      },
-      (error) => {
-        this.#unavailable =
-          `gzrs: the service's wasm module cannot be compiled (${error.message}). ` +
-          "Rebuild with `gzrs build --mode wasm` and redeploy.";
-        console.error(this.#unavailable);
-      },
-    );
+    this.#service = new WasmService(module, {
+      env: process.env,
+      random: nodeRandom,
+      monotonicNs: nodeMonotonicNs,
+      binaryBody: (view) => Buffer.from(view),
+    });
   }
 
   /** Answers one Genezio HTTP request object with a Genezio response object. */
   handle(req) {
-    if (!this.#module) {
-      if (this.#unavailable) return Promise.resolve(errorResponse(500, this.#unavailable));
-      return this.#ready.then(() => this.handle(req));
-    }
     let meta, rawBody, base64;
     try {
       [meta, rawBody, base64] = marshal(req);
     } catch (error) {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
-    const oversized = oversizedBody(rawBody, base64);
-    if (oversized) return Promise.resolve(oversized);
-    return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(req.http?.method) ? MAX_RETRIES : 0 });
+    return this.#service.handle(meta, rawBody, base64, req.http?.method);
   }
 
   /**
    * Calls the service's typed method `method` with `params` (its arguments, in order): its
-   * result, or a thrown Error with the method's error message (a panic's included). A call is
-   * never run again after another request's panic: it may have had effects.
+   * result, or a thrown Error with the method's error message (a panic's included).
    */
-  async call(method, params) {
-    if (!this.#module) {
-      if (this.#unavailable) throw new Error(this.#unavailable);
-      await this.#ready;
-      return this.call(method, params);
-    }
-    const [meta, rawBody] = callObject(method, params);
-    const tooLarge = callTooLarge(rawBody);
-    if (tooLarge) throw tooLarge;
-    return callResult(await this.#run({ meta, rawBody, retries: 0 }));
-  }
-
-  /** Runs one request (`job`: its marshalled object, and how often it may yet be retried). */
-  #run(job) {
-    const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
-    let done;
-    try {
-      if (!this.#exports) this.#instantiate();
-      done = this.#startTask(task, job.meta, job.rawBody);
-    } catch (error) {
-      return Promise.resolve(this.#recover(error, task));
-    }
-    // Most handlers finish on their first poll. A wake-up during it is safe to register after:
-    // it only queues a microtask, and none runs before this function returns.
-    if (done) return Promise.resolve(this.#takeFinished());
-    return new Promise((resolve) => this.#pending.set(task, { resolve, job }));
+  call(method, params) {
+    return this.#service.call(method, params);
   }
 
   /** Settles when the module is compiled and, if the service could start, instantiated. */
   whenReady() {
-    return this.#ready ?? Promise.resolve();
+    return this.#service.whenReady();
   }
 
   /** Requests in flight on the current instance. */
   get inFlight() {
-    return this.#pending.size;
+    return this.#service.inFlight;
   }
 
-  /**
-   * What the host and the instance hold for requests in flight, for the soak to check it all
-   * returns to zero: tasks on both sides, wake-ups queued, platform calls (timers, fetches)
-   * open, and the instance's memory (which a wasm instance never gives back).
-   */
+  /** What the host and the instance hold for requests in flight (see WasmService). */
   get tables() {
-    return {
-      pending: this.#pending.size,
-      instanceTasks: this.#exports?.gzrs_pending_tasks?.() ?? 0,
-      scheduled: this.#scheduled.size,
-      hostCalls: this.#hostCalls.size,
-      memoryBytes: this.#exports?.memory.buffer.byteLength ?? 0,
-    };
+    return this.#service.tables;
   }
 
-  // The request object's JSON then its raw body, written straight into one buffer the instance
-  // allocated: one copy in, and the instance owns the bytes from then on.
-  #startTask(task, meta, rawBody) {
-    const exports = this.#exports;
-    const metaBytes = utf8Scratch(meta);
-    const bodyLength = rawBody === undefined ? -1 : Buffer.byteLength(rawBody, "utf8");
-    const total = metaBytes.length + Math.max(bodyLength, 0);
-    const ptr = exports.gzrs_alloc(total);
-    const memory = Buffer.from(exports.memory.buffer);
-    memory.set(metaBytes, ptr);
-    if (bodyLength > 0) memory.write(rawBody, ptr + metaBytes.length, bodyLength, "utf8");
-    return exports.gzrs_start(task, ptr, metaBytes.length, bodyLength) === 1;
+  /** How many times the instance was re-created after a trap. */
+  get resets() {
+    return this.#service.resets;
   }
 
-  #takeFinished() {
-    const response = this.#finished;
-    this.#finished = undefined;
-    return response;
+  /** Requests run again after another request's panic ended the instance they were on. */
+  get retried() {
+    return this.#service.retried;
   }
-
-  #instantiate() {
-    const generation = ++this.#generation;
-    const live = () => generation === this.#generation;
-    this.#wasi = createWasi({
-      onSleep: (ms) => {
-        if (!this.#exports?.gzrs_turn_interrupt()) return false;
-        this.#armTimer(ms);
-        return true;
-      },
-    });
-    const memory = () => this.#exports.memory.buffer;
-    const text = (ptr, len) => decoder.decode(new Uint8Array(memory(), ptr, len));
-    const imports = {
-      wasi_snapshot_preview1: this.#wasi.imports(this.#module),
-      gzrs: {
-        wake: (task) => this.#wake(task),
-        panicked: (messagePtr, messageLen, detailPtr, detailLen) => {
-          this.#lastPanic = `the service panicked: ${text(messagePtr, messageLen)}`;
-          console.error(`gzrs: the service ${text(detailPtr, detailLen)}`);
-        },
-        respond: (task, headPtr, headLen, bodyPtr, bodyLen, hasBinary) => {
-          const response = JSON.parse(text(headPtr, headLen));
-          if (hasBinary) response.body = Buffer.from(new Uint8Array(memory(), bodyPtr, bodyLen));
-          const waiting = this.#pending.get(task);
-          if (waiting) {
-            this.#pending.delete(task);
-            waiting.resolve(response);
-          } else {
-            this.#finished = response;
-          }
-        },
-      },
-      gzrs_platform: this.#platformImports(live, memory, text),
-    };
-    this.#exports = undefined;
-    const instance = new WebAssembly.Instance(this.#module, imports);
-    this.#wasi.attach(instance);
-    this.#exports = instance.exports;
-    // A reactor's static constructors, then the service itself (`app()`); a panic in either
-    // throws here, to the constructor or to the request that re-created the instance.
-    try {
-      instance.exports._initialize?.();
-      instance.exports.gzrs_init();
-    } catch (error) {
-      this.#exports = undefined;
-      const reason = this.#lastPanic ?? error?.message ?? String(error);
-      this.#lastPanic = undefined;
-      throw new Error(`gzrs: the service failed to start: ${reason}`);
-    }
-  }
-
-  // What gzrs-platform asks of the host: console lines, timers and fetch. An answer goes back
-  // only to the instance that asked.
-  #platformImports(live, memory, text) {
-    const answer = (call, ok, bytes) => {
-      if (!live() || !this.#hostCalls.delete(call)) return;
-      this.#enter(() => {
-        const ptr = this.#exports.gzrs_platform_buffer(call, bytes.length);
-        if (ptr !== 0) new Uint8Array(memory(), ptr, bytes.length).set(bytes);
-        this.#exports.gzrs_platform_complete(call, ok ? 1 : 0);
-      });
-    };
-    return {
-      log: (level, ptr, len) => {
-        const line = text(ptr, len);
-        if (level <= 1) console.error(line);
-        else if (level === 2) console.warn(line);
-        else if (level === 3) console.info(line);
-        else console.debug(line);
-      },
-      sleep: (call, ms) => {
-        const timer = setTimeout(() => answer(call, true, new Uint8Array(0)), ms);
-        this.#hostCalls.set(call, () => clearTimeout(timer));
-      },
-      fetch: (call, headPtr, headLen, bodyPtr, bodyLen) => {
-        const { method, url, headers } = JSON.parse(text(headPtr, headLen));
-        const body = bodyLen > 0 ? new Uint8Array(memory(), bodyPtr, bodyLen).slice() : undefined;
-        const abort = new AbortController();
-        this.#hostCalls.set(call, () => abort.abort());
-        fetchReply(method, url, headers, body, abort.signal).then(
-          (reply) => answer(call, true, reply),
-          (error) => answer(call, false, encoder.encode(error.message)),
-        );
-      },
-      cancel: (call) => {
-        this.#hostCalls.get(call)?.();
-        this.#hostCalls.delete(call);
-      },
-    };
-  }
-
-  #armTimer(ms) {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (ms >= IDLE_PARK_MS) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#enter(() => this.#exports.gzrs_turn());
-    }, Math.ceil(ms));
-  }
-
-  #wake(task) {
-    if (this.#scheduled.has(task)) return;
-    this.#scheduled.add(task);
-    queueMicrotask(() => {
-      this.#scheduled.delete(task);
-      if (this.#pending.has(task)) this.#enter(() => this.#exports.gzrs_poll(task), task);
-    });
-  }
-
-  /**
-   * Calls into the instance; a trap re-creates it and answers everything in flight. `culprit`:
-   * the task the call polls, when it polls one.
-   */
-  #enter(call, culprit) {
-    if (!this.#exports) return;
-    try {
-      call();
-    } catch (error) {
-      this.#recover(error, culprit);
-    }
-  }
-
-  // Any exception out of the instance leaves it in an unknown state (a trap unwinds no Rust
-  // frames), so the instance is re-created and what it held is lost. The request that trapped
-  // (`culprit`) answers 500 with the panic's message. So do the others in flight on it, except
-  // those with an idempotent method (GET, HEAD, OPTIONS, PUT, DELETE: RFC 9110 lets a client
-  // repeat them), which run again on the fresh instance (up to MAX_RETRIES times, as other
-  // requests may panic meanwhile): one panic costs one request.
-  // When the trap's task is unknown (a timer's turn), nothing is retried, as any may be to blame.
-  #recover(error, culprit) {
-    const reason = this.#lastPanic ?? `the service failed: ${error?.message ?? error}`;
-    this.#lastPanic = undefined;
-    this.#wasi?.flush();
-    const answer = errorResponse(500, reason);
-    const waiting = [...this.#pending];
-    this.#pending.clear();
-    this.#scheduled.clear();
-    this.#finished = undefined;
-    clearTimeout(this.#timer);
-    for (const cancel of this.#hostCalls.values()) cancel();
-    this.#hostCalls.clear();
-    this.resets++;
-    try {
-      this.#instantiate();
-    } catch (startError) {
-      // Left without an instance: the next request tries again, and says why if it fails.
-      console.error(startError.message);
-    }
-    for (const [task, { resolve, job }] of waiting) {
-      if (culprit !== undefined && task !== culprit && job.retries > 0) {
-        job.retries--;
-        this.retried++;
-        queueMicrotask(() => this.#run(job).then(resolve));
-      } else {
-        resolve(answer);
-      }
-    }
-    return answer;
-  }
-}
-
-/**
- * Node's fetch, answered as gzrs-platform reads it: the head's length (u32, little-endian), the
- * head as JSON (`{status, headers: [[name, value], ...]}`), then the body.
- */
-async function fetchReply(method, url, headers, body, signal) {
-  let response;
-  try {
-    response = await fetch(url, { method, headers, body, redirect: "follow", signal });
-  } catch (error) {
-    // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is the cause.
-    const cause = error.cause?.code ?? error.cause?.message;
-    throw new Error(cause ? `${error.message} (${cause})` : error.message);
-  }
-  const pairs = [];
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") pairs.push([name, value]);
-  });
-  for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
-  const head = encoder.encode(JSON.stringify({ status: response.status, headers: pairs }));
-  const payload = new Uint8Array(await response.arrayBuffer());
-  const reply = new Uint8Array(4 + head.length + payload.length);
-  new DataView(reply.buffer).setUint32(0, head.length, true);
-  reply.set(head, 4);
-  reply.set(payload, 4 + head.length);
-  return reply;
-}
-
-let scratch = new Uint8Array(8192);
-
-/** UTF-8 bytes of a string in a reused buffer, valid until the next call. */
-function utf8Scratch(text) {
-  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
-  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }

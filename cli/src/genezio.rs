@@ -20,7 +20,6 @@ pub const BACKEND: &str = "server";
 
 const WASM_CLASS: &str = include_str!("../../js-host/wasm-class.ts");
 const WASM_HOST: &str = include_str!("../../js-host/wasm-host.mjs");
-const WASI: &str = include_str!("../../js-host/wasi.mjs");
 const WASM_HOST_TYPES: &str = include_str!("../../js-host/wasm-host.d.mts");
 const NATIVE_CLASS: &str = include_str!("../../js-host/native-class.ts");
 const NATIVE_HOST: &str = include_str!("../../js-host/native-host.mjs");
@@ -57,6 +56,7 @@ pub fn write_project(
     fs::create_dir_all(&gzrs_dir)
         .with_context(|| format!("could not create {}", gzrs_dir.display()))?;
     fs::write(gzrs_dir.join("host-common.mjs"), HOST_COMMON)?;
+    crate::js_host::write_core(&gzrs_dir)?;
     remove_stale_classes(&backend, classes)?;
     for (index, class) in classes.iter().enumerate() {
         // Genezio's SDK generator exports every class's types from one index, so a second
@@ -94,7 +94,6 @@ fn write_class(
     let source = match class.mode {
         Mode::Wasm => {
             fs::write(gzrs_dir.join("wasm-host.mjs"), with_version(WASM_HOST))?;
-            fs::write(gzrs_dir.join("wasi.mjs"), WASI)?;
             fs::write(gzrs_dir.join("wasm-host.d.mts"), WASM_HOST_TYPES)?;
             WASM_CLASS.to_string()
         }
@@ -278,10 +277,7 @@ pub fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
     }
 }
 
-/// A host file with the version of gzrs that wrote it, for the line each instance logs.
-fn with_version(source: &str) -> String {
-    source.replace("__GZRS_VERSION__", env!("CARGO_PKG_VERSION"))
-}
+use crate::js_host::with_version;
 
 /// Writes a generated file only when its contents change, so cargo and Genezio's watchers see
 /// no change where there is none.

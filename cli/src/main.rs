@@ -9,6 +9,7 @@
 mod bench;
 mod describe;
 mod genezio;
+mod js_host;
 mod local;
 mod native;
 mod new;

@@ -1,12 +1,12 @@
 // gzrs's WASI: the few WASI preview 1 calls that Rust's std makes on wasm32-wasip1, answered
-// from Node, so std::time, std::env, println! and randomness work in a gzrs service.
+// from JavaScript, so std::time, std::env, println! and randomness work in a gzrs service. It
+// runs on every runtime (Node, Deno, Bun, workerd): what differs between them (where
+// randomness, the monotonic clock and the environment come from) is handed in by the adapter.
 //
 // Not node:wasi: that one sleeps for real in poll_oneoff (gzrs must never block the event loop
 // for tokio's timers), warns that it is experimental on every start, and offers a filesystem
 // gzrs does not want to hand out. Everything not listed here answers ENOSYS, so a service that
 // reaches for files or sockets gets an error, not a crash.
-
-import { openSync, readSync } from "node:fs";
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
@@ -27,20 +27,28 @@ export class WasiExit extends Error {
 
 /**
  * The `wasi_snapshot_preview1` imports for one instance.
- * @param options.env the environment to hand over (a snapshot, as a process's environment is)
+ * @param options.env the environment to hand over, or a function answering it (read when std
+ *   first asks, then kept: a snapshot, as a process's environment is)
  * @param options.onSleep called with a sleep's duration in ms; answers true if the host dealt
  *   with it without sleeping (tokio's park inside a turn), false for a real sleep
+ * @param options.random fills a Uint8Array with secure random bytes
+ * @param options.monotonicNs the monotonic clock, in nanoseconds (a BigInt)
  */
-export function createWasi({ env = process.env, onSleep = () => false } = {}) {
+export function createWasi({
+  env = {},
+  onSleep = () => false,
+  random = webRandom,
+  monotonicNs = webMonotonicNs,
+} = {}) {
   let memory;
   const view = () => new DataView(memory.buffer);
   const bytes = () => new Uint8Array(memory.buffer);
   // Read when std first asks (most services never do), as a process's environment is: once.
   let environ;
   const entries = () =>
-    (environ ??= Object.entries(env)
+    (environ ??= Object.entries(typeof env === "function" ? env() : env)
       .filter(([, value]) => typeof value === "string")
-      .map(([name, value]) => Buffer.from(`${name}=${value}\0`)));
+      .map(([name, value]) => utf8.encode(`${name}=${value}\0`)));
   const lines = { 1: new LineWriter(console.log), 2: new LineWriter(console.error) };
 
   const calls = {
@@ -72,7 +80,7 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
       return ERRNO_SUCCESS;
     },
     clock_time_get(id, _precision, time) {
-      view().setBigUint64(time, clockNs(id), true);
+      view().setBigUint64(time, id === 0 ? wallNs() : monotonicNs(), true);
       return ERRNO_SUCCESS;
     },
     fd_write(fd, iovs, iovsLen, written) {
@@ -117,7 +125,7 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
       return ERRNO_BADF;
     },
     random_get(buffer, len) {
-      secureRandom(bytes().subarray(buffer, buffer + len));
+      random(bytes().subarray(buffer, buffer + len));
       return ERRNO_SUCCESS;
     },
     sched_yield() {
@@ -136,7 +144,7 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
         if (v.getUint8(at + 8) !== EVENTTYPE_CLOCK) return ERRNO_NOSYS;
         const id = v.getUint32(at + 16, true);
         let timeoutNs = v.getBigUint64(at + 24, true);
-        if (v.getUint16(at + 40, true) & SUBSCRIPTION_CLOCK_ABSTIME) timeoutNs -= clockNs(id);
+        if (v.getUint16(at + 40, true) & SUBSCRIPTION_CLOCK_ABSTIME) timeoutNs -= id === 0 ? wallNs() : monotonicNs();
         const ms = Number(timeoutNs > 0n ? timeoutNs : 0n) / 1e6;
         if (sleepMs === undefined || ms < sleepMs) {
           sleepMs = ms;
@@ -144,7 +152,7 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
         }
       }
       if (sleepMs === undefined) return ERRNO_INVAL;
-      if (!onSleep(sleepMs)) Atomics.wait(sleeper, 0, 0, sleepMs);
+      if (!onSleep(sleepMs)) sleepFor(sleepMs);
       const out = view();
       out.setBigUint64(events, userdata, true);
       out.setUint16(events + 8, ERRNO_SUCCESS, true);
@@ -176,42 +184,42 @@ export function createWasi({ env = process.env, onSleep = () => false } = {}) {
   };
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const utf8 = new TextEncoder();
 
-// The kernel's CSPRNG, read through a small pool (each byte handed out once). Not webcrypto:
-// loading it costs a cold start about 2 ms, and std asks for random bytes while the service is
-// being built (every HashMap's keys). webcrypto remains the fallback without /dev/urandom.
-const POOL_SIZE = 4096;
-let urandom;
-
-function secureRandom(target) {
+/**
+ * A real sleep (std::thread::sleep): the instance is one thread, so it blocks. Atomics.wait where
+ * the runtime allows it on this thread (Node, Deno, Bun), else a busy wait (workerd).
+ */
+function sleepFor(ms) {
   try {
-    urandom ??= { fd: openSync("/dev/urandom", "r"), pool: Buffer.alloc(POOL_SIZE), used: POOL_SIZE };
-    if (target.length > POOL_SIZE / 2) {
-      for (let done = 0; done < target.length; ) done += readSync(urandom.fd, target, done, target.length - done);
-      return;
-    }
-    if (urandom.used + target.length > POOL_SIZE) {
-      for (let done = 0; done < POOL_SIZE; ) done += readSync(urandom.fd, urandom.pool, done, POOL_SIZE - done);
-      urandom.used = 0;
-    }
-    target.set(urandom.pool.subarray(urandom.used, urandom.used + target.length));
-    urandom.pool.fill(0, urandom.used, urandom.used + target.length);
-    urandom.used += target.length;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   } catch {
-    for (let done = 0; done < target.length; done += 65536) {
-      globalThis.crypto.getRandomValues(target.subarray(done, Math.min(target.length, done + 65536)));
-    }
+    const end = Date.now() + ms;
+    while (Date.now() < end);
   }
 }
 
-function clockNs(id) {
-  // 0 is the wall clock; the monotonic and CPU-time clocks all read the high-resolution timer.
-  if (id === 0) return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
-  return process.hrtime.bigint();
+/** The Web Crypto API's randomness, which every runtime has. */
+export function webRandom(target) {
+  for (let done = 0; done < target.length; done += 65536) {
+    globalThis.crypto.getRandomValues(target.subarray(done, Math.min(target.length, done + 65536)));
+  }
 }
 
-/** Bytes to whole lines to the console, where Genezio (and Lambda) collect a function's logs. */
+/** The high-resolution timer every runtime has, in nanoseconds. */
+export function webMonotonicNs() {
+  return BigInt(Math.round(performance.now() * 1e6));
+}
+
+/** The wall clock in nanoseconds (clock 0). */
+function wallNs() {
+  // workerd has no time origin (its timers advance only on I/O): its Date is the clock there.
+  const origin = performance.timeOrigin;
+  if (!origin) return BigInt(Date.now()) * 1_000_000n;
+  return BigInt(Math.round((origin + performance.now()) * 1000)) * 1000n;
+}
+
+/** Bytes to whole lines to the console, where every platform collects a function's logs. */
 class LineWriter {
   #print;
   #pending = "";
