@@ -19,6 +19,7 @@ mod toolchain;
 mod usize_scan;
 mod wasi_c;
 mod wasm;
+mod web;
 mod wasm_check;
 mod wasm_opt;
 
@@ -85,9 +86,18 @@ pub struct LocalArgs {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BuildArgs {
-    /// How the service runs: `wasm` inside the Node class, or `native` as its own executable.
-    #[arg(long, value_enum)]
-    mode: Mode,
+    /// How the service runs: `wasm` inside the Node class, or `native` as its own executable
+    /// [default with `--platform web`: wasm].
+    #[arg(long, value_enum, required_if_eq("platform", "genezio"))]
+    mode: Option<Mode>,
+    /// Where it runs: `genezio` (a Genezio project), or `web` (a fetch handler for Node, Deno,
+    /// Bun and Cloudflare Workers; wasm mode).
+    #[arg(long, value_enum, default_value_t = Platform::Genezio)]
+    platform: Platform,
+    /// With `--platform web`: the path the service is served under (`/api`: a request for
+    /// `/api/users` reaches the route `/users`) [default: `/`].
+    #[arg(long, value_name = "PATH")]
+    base_path: Option<String>,
     /// Build the native executable for this CPU only [default: both arm64 and x86_64, and the
     /// class runs the one for the CPU it finds itself on (genezio-cloud runs x86_64, genezio-aws
     /// arm64); for `gzrs local`, this machine's]. genezio.yaml's `architecture` is arm64 unless
@@ -111,6 +121,32 @@ pub struct BuildArgs {
     /// The service crate (a directory with Cargo.toml).
     #[arg(default_value = ".")]
     path: PathBuf,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// A Genezio project: genezio.yaml and a backend folder with the generated class.
+    Genezio,
+    /// A folder any JavaScript runtime serves: `handler.mjs` (`export default { fetch }`) for
+    /// Deno, Bun and Cloudflare Workers, and `server.mjs` for Node.
+    Web,
+}
+
+impl BuildArgs {
+    /// The mode, which `--platform web` implies.
+    pub fn mode(&self) -> anyhow::Result<Mode> {
+        match (self.platform, self.mode) {
+            (Platform::Web, None | Some(Mode::Wasm)) => Ok(Mode::Wasm),
+            (Platform::Web, Some(other)) => anyhow::bail!(
+                "--platform web runs the service as wasm in the JavaScript runtime: leave out --mode {} (or use --platform genezio)",
+                other.name()
+            ),
+            (Platform::Genezio, Some(mode)) => Ok(mode),
+            (Platform::Genezio, None) => {
+                anyhow::bail!("--mode is required: wasm, native or ab (see gzrs build --help)")
+            }
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,10 +176,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::New { path } => new::run(&path),
-        Command::Build(args) => build(&args).map(|out| {
-            eprintln!("\nGenezio project written to {}", out.display());
-            eprintln!("  run it:    cd {} && genezio local", out.display());
-            eprintln!("  deploy it: cd {} && genezio deploy", out.display());
+        Command::Build(args) => build(&args).map(|out| match args.platform {
+            Platform::Genezio => {
+                eprintln!("\nGenezio project written to {}", out.display());
+                eprintln!("  run it:    cd {} && genezio local", out.display());
+                eprintln!("  deploy it: cd {} && genezio deploy", out.display());
+            }
+            Platform::Web => {
+                eprintln!("\nFetch handler written to {}", out.display());
+                eprintln!("  Node: cd {} && node server.mjs", out.display());
+                eprintln!("  Deno: cd {} && deno serve -A handler.mjs", out.display());
+                eprintln!("  Bun:  cd {} && bun handler.mjs", out.display());
+                eprintln!("  deploying: {}", out.join("README.md").display());
+            }
         }),
         Command::Local(args) => run_local(args),
         Command::Bench(args) => bench::run(args),
@@ -161,14 +206,15 @@ fn main() -> ExitCode {
 fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     let host = native::Arch::host()?;
     match args.build.arch {
-        Some(arch) if arch != host && args.build.mode == Mode::Native => anyhow::bail!(
+        Some(arch) if arch != host && args.build.mode == Some(Mode::Native) => anyhow::bail!(
             "an {} executable cannot run on this {} machine: leave out --arch for `gzrs local`",
             arch.genezio_name(),
             host.genezio_name()
         ),
         _ => args.build.arch = Some(host),
     }
-    if args.build.mode == Mode::Ab {
+    let mode = args.build.mode()?;
+    if mode == Mode::Ab {
         anyhow::bail!("`gzrs local` runs one class as a Lambda would: use --mode wasm or --mode native (or `gzrs build --mode ab` then `genezio local` for both)");
     }
     let genezio = local::find_genezio()?;
@@ -180,7 +226,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     let work = krate
         .target_dir
         .join("gzrs/local")
-        .join(args.build.mode.name());
+        .join(mode.name());
     let task = local::bundle(
         &genezio,
         &out,
@@ -207,10 +253,25 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
     let mut krate = krate.clone();
     krate.typed = describe::describe(&krate, args.verbose)?;
     let krate = &krate;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| krate.target_dir.join("gzrs").join(args.mode.name()));
+    let mode = args.mode()?;
+    if args.base_path.is_some() && args.platform != Platform::Web {
+        anyhow::bail!("--base-path is for --platform web: on Genezio, routes answer at /<Class>/<method>/");
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = match args.platform {
+            Platform::Web => "web",
+            Platform::Genezio => mode.name(),
+        };
+        krate.target_dir.join("gzrs").join(name)
+    });
+    if args.platform == Platform::Web {
+        if krate.typed.is_some() {
+            crate::progress::warn("typed methods are not served on --platform web yet: only the HTTP routes are");
+        }
+        let module = wasm::build(krate, args)?;
+        web::write(krate, &out, module, args.base_path.as_deref())?;
+        return Ok(out);
+    }
     let class = &krate.config.class;
     let wasm = |name: String| -> anyhow::Result<genezio::Class> {
         Ok(genezio::Class {
@@ -226,7 +287,7 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
             payload: native::build(krate, args)?,
         })
     };
-    let classes = match args.mode {
+    let classes = match mode {
         Mode::Wasm => vec![wasm(class.clone())?],
         Mode::Native => vec![native(class.clone())?],
         Mode::Ab => vec![

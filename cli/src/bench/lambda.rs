@@ -343,7 +343,9 @@ pub(super) fn project_for(
                 _ => (Mode::Native, Some(Arch::host()?)),
             };
             let build = BuildArgs {
-                mode,
+                mode: Some(mode),
+                platform: crate::Platform::Genezio,
+                base_path: None,
                 arch,
                 out: Some(dir.join("project")),
                 no_install: false,

@@ -1,0 +1,107 @@
+// gzrs's fetch handler: the service as `export default { fetch }`, the one interface of Node (with
+// ../server.mjs), Deno, Bun and Cloudflare's workerd. It turns a standard Request into the
+// request object gzrs-core reads (the target as received, the headers, the body's bytes as they
+// are) and the answer back into a Response; what a request means is gzrs-core's to decide. The
+// service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
+// the environment, randomness and time are reached, and each is feature-detected.
+import { WasmService } from "./core/wasm-service.mjs";
+import { errorResponse } from "./core/protocol.mjs";
+
+// Written in by `gzrs build`.
+const GZRS_VERSION = "__GZRS_VERSION__";
+/** gzrs-core's limit on a body (see core/src/limits.rs): checked before the body is read. */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Statuses whose response has no body (the Response constructor refuses one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+const WORKERS = globalThis.navigator?.userAgent === "Cloudflare-Workers";
+
+/** Which runtime this is, for the start line. */
+function runtimeName() {
+  if (WORKERS) return "workerd";
+  if (globalThis.Deno) return "deno";
+  if (globalThis.Bun) return "bun";
+  if (globalThis.process?.versions?.node) return "node";
+  return "unknown runtime";
+}
+
+/**
+ * The compiled module. On workerd it is a module of the worker, listed in its config (there is
+ * no filesystem); elsewhere it is read from beside this file.
+ */
+async function compileModule() {
+  if (WORKERS) return (await import("./service.wasm")).default;
+  // Not a literal specifier, so a bundler for Workers does not try to resolve it.
+  const fs = "node:fs/promises";
+  const { readFile } = await import(fs);
+  return WebAssembly.compile(await readFile(new URL("./service.wasm", import.meta.url)));
+}
+
+/** The environment std::env reads: the runtime's own, or on Workers the `env` bindings' strings. */
+function environment(bindings) {
+  if (WORKERS) {
+    return Object.fromEntries(Object.entries(bindings ?? {}).filter(([, v]) => typeof v === "string"));
+  }
+  if (globalThis.Deno?.env) {
+    try {
+      return globalThis.Deno.env.toObject();
+    } catch {
+      return {}; // run without --allow-env: an empty environment, as std::env then sees
+    }
+  }
+  return { ...(globalThis.process?.env ?? {}) };
+}
+
+/**
+ * The handler for the service in ./service.wasm.
+ * @param options.basePath the path the service is served under (`""`: at `/`)
+ */
+export function createFetchHandler({ basePath = "" } = {}) {
+  let service;
+  const start = (bindings) => {
+    console.log(`gzrs: wasm mode, fetch handler, ${runtimeName()}, gzrs ${GZRS_VERSION}`);
+    let module;
+    try {
+      module = compileModule();
+    } catch (error) {
+      module = `gzrs: the service's wasm module cannot be loaded (${error.message})`;
+    }
+    return new WasmService(module, { env: () => environment(bindings) });
+  };
+  // Off Workers the module is compiled at import, overlapping the rest of the start; Workers
+  // hand over the environment only with a request, so there it starts with the first one.
+  if (!WORKERS) service = start();
+
+  return {
+    async fetch(request, env) {
+      service ??= start(env);
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > MAX_BODY_BYTES) {
+        return toResponse(
+          errorResponse(413, `the request body is ${length} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`),
+        );
+      }
+      const url = new URL(request.url);
+      const headers = {};
+      for (const [name, value] of request.headers) (headers[name] ??= []).push(value);
+      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      const meta = JSON.stringify({
+        http: { method: request.method },
+        url: url.pathname + url.search,
+        basePath,
+        headers,
+      });
+      return toResponse(await service.handle(meta, body, false, request.method));
+    },
+  };
+}
+
+/** A response object (gzrs-core's answer) as a standard Response. */
+function toResponse(answer) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  const status = Number(answer.statusCode ?? 200);
+  return new Response(NULL_BODY.has(status) ? null : answer.body, { status, headers });
+}

@@ -1,0 +1,84 @@
+// Serves ./handler.mjs with Node's own HTTP server: `node server.mjs` listens on $PORT (default
+// 8080) on $HOST (default every interface, as a container needs), and stops cleanly on SIGINT
+// or SIGTERM. Node has no built-in server for a fetch handler; this is the small adapter, with
+// no dependency to install (Deno, Bun and workerd serve handler.mjs themselves).
+import http from "node:http";
+import handler from "./handler.mjs";
+
+const port = Number(process.env.PORT ?? 8080);
+const host = process.env.HOST ?? "0.0.0.0";
+/** gzrs-core's body limit: a body past it is refused while it arrives, not after. */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+const context = { waitUntil() {}, passThroughOnException() {} };
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    let body;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      body = await readBody(req);
+      if (body === undefined) return send(res, tooLarge());
+    }
+    const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
+      method: req.method,
+      headers,
+      body,
+    });
+    await send(res, await handler.fetch(request, process.env, context));
+  } catch (error) {
+    console.error(`gzrs: ${req.method} ${req.url} failed: ${error?.stack ?? error}`);
+    if (!res.headersSent) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: `gzrs: the request failed: ${error?.message ?? error}` }));
+    } else {
+      res.destroy();
+    }
+  }
+});
+
+/** The whole body, or undefined once it is past the limit. */
+async function readBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge() {
+  return Response.json(
+    { error: `the request body is over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)` },
+    { status: 413 },
+  );
+}
+
+async function send(res, response) {
+  const headers = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+  if (body && !headers["content-length"]) headers["content-length"] = String(body.length);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+server.listen(port, host, () => {
+  const { port: bound } = server.address();
+  console.log(`gzrs: serving on http://${host === "0.0.0.0" ? "localhost" : host}:${bound}`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Requests in flight get a moment to finish.
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
+}
