@@ -19,9 +19,9 @@ mod toolchain;
 mod usize_scan;
 mod wasi_c;
 mod wasm;
-mod web;
 mod wasm_check;
 mod wasm_opt;
+mod web;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,9 +70,12 @@ enum Command {
 pub struct LocalArgs {
     #[command(flatten)]
     build: BuildArgs,
-    /// Port to serve on.
-    #[arg(long, default_value_t = 8083)]
-    port: u16,
+    /// Port to serve on [default: 8083 for genezio, 8080 for web].
+    #[arg(long)]
+    port: Option<u16>,
+    /// With `--platform web`: the JavaScript runtime that serves the build.
+    #[arg(long, value_enum, default_value_t = web::Runtime::Node)]
+    runtime: web::Runtime,
     /// Serve under the real `genezio local` instead (in native mode: the sidecar).
     #[arg(long)]
     genezio: bool,
@@ -217,16 +220,28 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     if mode == Mode::Ab {
         anyhow::bail!("`gzrs local` runs one class as a Lambda would: use --mode wasm or --mode native (or `gzrs build --mode ab` then `genezio local` for both)");
     }
+    if args.build.platform == Platform::Web {
+        let krate = project::UserCrate::load(&args.build.path)?;
+        args.runtime.find(krate.dir())?;
+        let out = build_crate(&krate, &args.build)?;
+        let base = args.build.base_path.clone().unwrap_or_default();
+        let base = format!("/{}", base.trim_matches('/'));
+        return web::serve(
+            args.runtime,
+            krate.dir(),
+            &out,
+            args.port.unwrap_or(web::DEFAULT_PORT),
+            base.trim_end_matches('/'),
+        );
+    }
+    let port = args.port.unwrap_or(8083);
     let genezio = local::find_genezio()?;
     let krate = project::UserCrate::load(&args.build.path)?;
     let out = build_crate(&krate, &args.build)?;
     if args.genezio {
-        return local::run_genezio_local(&genezio, &out, args.port);
+        return local::run_genezio_local(&genezio, &out, port);
     }
-    let work = krate
-        .target_dir
-        .join("gzrs/local")
-        .join(mode.name());
+    let work = krate.target_dir.join("gzrs/local").join(mode.name());
     let task = local::bundle(
         &genezio,
         &out,
@@ -238,7 +253,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     local::serve(
         &task,
         args.node_runtime,
-        args.port,
+        port,
         &format!("/{}/{}", krate.config.class, krate.config.method),
         std::time::Duration::from_secs(args.timeout),
     )
@@ -255,7 +270,9 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
     let krate = &krate;
     let mode = args.mode()?;
     if args.base_path.is_some() && args.platform != Platform::Web {
-        anyhow::bail!("--base-path is for --platform web: on Genezio, routes answer at /<Class>/<method>/");
+        anyhow::bail!(
+            "--base-path is for --platform web: on Genezio, routes answer at /<Class>/<method>/"
+        );
     }
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match args.platform {
@@ -266,7 +283,9 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
     });
     if args.platform == Platform::Web {
         if krate.typed.is_some() {
-            crate::progress::warn("typed methods are not served on --platform web yet: only the HTTP routes are");
+            crate::progress::warn(
+                "typed methods are not served on --platform web yet: only the HTTP routes are",
+            );
         }
         let module = wasm::build(krate, args)?;
         web::write(krate, &out, module, args.base_path.as_deref())?;

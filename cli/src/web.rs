@@ -82,7 +82,9 @@ fn handler_source(base_path: &str) -> String {
 /// filesystem, so its config lists each as a module.
 pub fn module_files(out: &Path) -> Result<Vec<String>> {
     fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<()> {
-        for entry in fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))? {
+        for entry in
+            fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))?
+        {
             let path = entry?.path();
             if path.is_dir() {
                 walk(root, &path, found)?;
@@ -192,6 +194,172 @@ Built by gzrs: the Rust service compiled to WebAssembly (`gzrs/service.wasm`), s
   and expose `$PORT` (8080 by default).
 "#
     )
+}
+
+/// The JavaScript runtimes `gzrs local --platform web` serves the build with.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Node 20+, through the build's `server.mjs`.
+    Node,
+    /// `deno serve handler.mjs`.
+    Deno,
+    /// `Bun.serve({ fetch: handler.fetch })`.
+    Bun,
+    /// Cloudflare's workerd, with a config listing every module (`npm install workerd`).
+    Workerd,
+}
+
+impl Runtime {
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Node => "node",
+            Runtime::Deno => "deno",
+            Runtime::Bun => "bun",
+            Runtime::Workerd => "workerd",
+        }
+    }
+
+    /// The command that serves the build in `out` on 127.0.0.1:`port`, with `vars` as the
+    /// service's environment (for workerd, as `text` bindings in a config written for it).
+    pub fn command(
+        self,
+        binary: &Path,
+        out: &Path,
+        port: u16,
+        vars: &[(String, String)],
+    ) -> Result<std::process::Command> {
+        let mut command = std::process::Command::new(binary);
+        command.current_dir(out).envs(vars.iter().cloned());
+        let port_text = port.to_string();
+        match self {
+            Runtime::Node => {
+                command
+                    .arg("server.mjs")
+                    .env("PORT", &port_text)
+                    .env("HOST", "127.0.0.1");
+            }
+            Runtime::Deno => {
+                command.args([
+                    "serve",
+                    "-A",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port_text,
+                    "handler.mjs",
+                ]);
+            }
+            Runtime::Bun => {
+                command.args([
+                    "--eval",
+                    &format!(
+                        "import handler from \"./handler.mjs\";\n\
+                         const server = Bun.serve({{ hostname: \"127.0.0.1\", port: {port}, fetch: handler.fetch }});\n\
+                         console.log(`gzrs: serving on ${{server.url}}`);"
+                    ),
+                ]);
+            }
+            Runtime::Workerd => {
+                let config = out.join("workerd-local.capnp");
+                let modules = module_files(out)?;
+                fs::write(
+                    &config,
+                    workerd_config(&modules, &format!("127.0.0.1:{port}"), vars),
+                )
+                .with_context(|| format!("could not write {}", config.display()))?;
+                command.args(["serve", "workerd-local.capnp"]);
+            }
+        }
+        Ok(command)
+    }
+
+    /// The runtime's executable: `GZRS_<NAME>` if set, else on `PATH`, else in the nearest
+    /// `node_modules/.bin` from `start` up (where `npm install deno bun workerd` puts them).
+    pub fn find(self, start: &Path) -> Result<std::path::PathBuf> {
+        let variable = format!("GZRS_{}", self.name().to_uppercase());
+        if let Some(path) = std::env::var_os(&variable) {
+            return Ok(path.into());
+        }
+        if let Some(path) = crate::local::which(self.name()) {
+            return Ok(path);
+        }
+        for dir in start.ancestors() {
+            let candidate = dir.join("node_modules/.bin").join(self.name());
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+        let install = match self {
+            Runtime::Node => "install Node.js 20 or later (https://nodejs.org)".to_string(),
+            other => format!(
+                "`npm install {}` (its binary comes with the package), or put `{}` on PATH",
+                other.name(),
+                other.name()
+            ),
+        };
+        anyhow::bail!(
+            "{} was not found (looked at {variable}, PATH and node_modules/.bin): {install}",
+            self.name()
+        )
+    }
+}
+
+/// `KEY=VALUE` lines of a `.dev.vars` file (wrangler's local-variables file), if there is one.
+pub fn dev_vars(dir: &Path) -> Vec<(String, String)> {
+    let Ok(text) = fs::read_to_string(dir.join(".dev.vars")) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim().trim_matches('"');
+            Some((key.trim().to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// Serves the build in `out` with `runtime` on `port` until Ctrl-C, with the variables of the
+/// crate's `.dev.vars` as the service's environment.
+pub fn serve(
+    runtime: Runtime,
+    crate_dir: &Path,
+    out: &Path,
+    port: u16,
+    base_path: &str,
+) -> Result<()> {
+    let binary = runtime.find(crate_dir)?;
+    let vars = dev_vars(crate_dir);
+    let mut child = runtime
+        .command(&binary, out, port, &vars)?
+        .spawn()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    eprintln!(
+        "Serving {} with {} on http://localhost:{port}{}/ (Ctrl-C to stop)",
+        out.display(),
+        runtime.name(),
+        base_path
+    );
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    tokio.block_on(async {
+        let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("{} exited ({status})", runtime.name());
+            }
+            tokio::select! {
+                _ = &mut stop => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Ok(());
+                }
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -131,8 +131,7 @@ impl RequestObject {
             None => {
                 let mut target: String =
                     utf8_percent_encode(strip_class_method(path), PATH_UNSAFE).collect();
-                if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string)
-                {
+                if let Some(query) = self.query_string_parameters.as_ref().and_then(query_string) {
                     target.push('?');
                     target.push_str(&query);
                 }
@@ -502,14 +501,24 @@ mod tests {
             parse(object).map(|req| req.uri().to_string())
         };
         // As received: no prefix stripped, the query not re-encoded.
-        assert_eq!(target("/Hello/api/x?q=a+b&q=%20", None).unwrap(), "/Hello/api/x?q=a+b&q=%20");
+        assert_eq!(
+            target("/Hello/api/x?q=a+b&q=%20", None).unwrap(),
+            "/Hello/api/x?q=a+b&q=%20"
+        );
         assert_eq!(target("/", None).unwrap(), "/");
-        assert_eq!(target("/api/users/7?x=1", Some("/api")).unwrap(), "/users/7?x=1");
+        assert_eq!(
+            target("/api/users/7?x=1", Some("/api")).unwrap(),
+            "/users/7?x=1"
+        );
         assert_eq!(target("/api", Some("/api/")).unwrap(), "/");
         assert_eq!(target("/api?x=1", Some("/api")).unwrap(), "/?x=1");
         let outside = target("/apis/x", Some("/api")).unwrap_err();
         assert_eq!(outside.status, 404);
-        assert!(outside.message.contains("served under /api"), "{}", outside.message);
+        assert!(
+            outside.message.contains("served under /api"),
+            "{}",
+            outside.message
+        );
         assert_eq!(target("/x y", None).unwrap_err().status, 400);
         let long = format!("/{}", "a".repeat(crate::limits::MAX_URL_BYTES));
         assert_eq!(target(&long, None).unwrap_err().status, 400);
