@@ -26,6 +26,7 @@ mod web;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
@@ -76,6 +77,11 @@ pub struct LocalArgs {
     /// With `--platform web`: the JavaScript runtime that serves the build.
     #[arg(long, value_enum, default_value_t = web::Runtime::Node)]
     runtime: web::Runtime,
+    /// With `--platform web`: a variable of the service's environment, `NAME=VALUE` (repeat
+    /// for more; the crate's `.dev.vars` file is read too). On workerd these are the only ones,
+    /// as Workers' vars; the other runtimes also pass on their own environment.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
     /// Serve under the real `genezio local` instead (in native mode: the sidecar).
     #[arg(long)]
     genezio: bool,
@@ -226,8 +232,16 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         let out = build_crate(&krate, &args.build)?;
         let base = args.build.base_path.clone().unwrap_or_default();
         let base = format!("/{}", base.trim_matches('/'));
+        let mut vars = web::dev_vars(krate.dir());
+        for var in &args.vars {
+            let (name, value) = var
+                .split_once('=')
+                .with_context(|| format!("--var {var:?} is not NAME=VALUE"))?;
+            vars.push((name.to_string(), value.to_string()));
+        }
         return web::serve(
             args.runtime,
+            &vars,
             krate.dir(),
             &out,
             args.port.unwrap_or(web::DEFAULT_PORT),

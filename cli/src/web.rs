@@ -320,19 +320,19 @@ pub fn dev_vars(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Serves the build in `out` with `runtime` on `port` until Ctrl-C, with the variables of the
-/// crate's `.dev.vars` as the service's environment.
+/// Serves the build in `out` with `runtime` on `port` until Ctrl-C, with `vars` in the
+/// service's environment.
 pub fn serve(
     runtime: Runtime,
+    vars: &[(String, String)],
     crate_dir: &Path,
     out: &Path,
     port: u16,
     base_path: &str,
 ) -> Result<()> {
     let binary = runtime.find(crate_dir)?;
-    let vars = dev_vars(crate_dir);
     let mut child = runtime
-        .command(&binary, out, port, &vars)?
+        .command(&binary, out, port, vars)?
         .spawn()
         .with_context(|| format!("could not start {}", binary.display()))?;
     eprintln!(

@@ -77,6 +77,9 @@ export function createFetchHandler({ basePath = "" } = {}) {
       service ??= start(env);
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > MAX_BODY_BYTES) {
+        // Read to the end, unkept: a client still sending would otherwise see its connection
+        // cut instead of the answer (workerd cuts it).
+        await request.body?.pipeTo(new WritableStream()).catch(() => {});
         return toResponse(
           errorResponse(413, `the request body is ${length} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`),
         );

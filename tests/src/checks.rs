@@ -223,6 +223,9 @@ pub enum Front {
     Emulator,
     /// The genezio-cloud model: nothing is refused before the class.
     Cloud,
+    /// The fetch handler under a runtime's server: gzrs refuses every over-limit request itself
+    /// (`server.mjs` and the handler refuse a body past gzrs's limit as it arrives).
+    Web,
 }
 
 /// gzrs-core's limits (core/src/limits.rs), through a whole transport: each request over a limit
@@ -256,7 +259,7 @@ pub fn check_limits(server: &impl Server, front: Front) -> Vec<String> {
             Case::new("body over 6 MiB", axum::http::Method::POST, "/size")
                 .body("application/octet-stream", vec![7u8; MAX_BODY_BYTES + 1]),
             413,
-            front == Front::Cloud,
+            matches!(front, Front::Cloud | Front::Web),
         ),
     ];
     for (case, status, from_gzrs) in cases {

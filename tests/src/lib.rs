@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod local;
 pub mod standalone;
 pub mod upstream;
+pub mod web;
 
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt as _;

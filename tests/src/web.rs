@@ -1,0 +1,128 @@
+//! The web platform under a real JavaScript runtime: `gzrs local --platform web --runtime R`
+//! (Node through `server.mjs`, Deno, Bun, workerd, from the npm packages pinned in `tests/node`)
+//! serving a crate on a free port for the life of a guard.
+//!
+//! Each runtime gets its own output folder, so runtimes started at once never share files, and
+//! cargo's cache makes every build after the first a no-op: the module is compiled once.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ureq::Agent;
+
+use crate::corpus::{Answer, Case};
+use crate::{gzrs, repo_root, GroupGuard};
+
+/// The runtimes the web platform is tested on.
+pub const RUNTIMES: [&str; 4] = ["node", "deno", "bun", "workerd"];
+
+/// How long a first build (a compile of the service for wasm32) and start may take.
+const READY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// `gzrs local --platform web` serving a crate; dropping it stops gzrs and the runtime.
+#[derive(Debug)]
+pub struct WebLocal {
+    process: GroupGuard,
+    base: String,
+    log: PathBuf,
+    pub runtime: String,
+}
+
+impl WebLocal {
+    /// Serves the crate at `crate_dir` (relative to the repository) with `runtime`, the build
+    /// going to `target/gzrs-tests/web-<name>-<runtime>`, with `vars` in the service's
+    /// environment and `options` added to `gzrs local`. Waits until `ready` (a path) answers
+    /// below 500; panics with the output if it does not.
+    pub fn start(
+        crate_dir: &str,
+        name: &str,
+        runtime: &str,
+        vars: &[(&str, &str)],
+        options: &[&str],
+        ready: &str,
+    ) -> Self {
+        let port = free_port();
+        let out = repo_root()
+            .join("target/gzrs-tests")
+            .join(format!("web-{name}-{runtime}"));
+        let log = out.with_extension("log");
+        let mut command = Command::new(gzrs());
+        command
+            .args(["local", "--platform", "web", "--runtime", runtime])
+            .args(["--port", &port.to_string()])
+            .arg("--out")
+            .arg(&out)
+            .args(options);
+        for (key, value) in vars {
+            command.arg("--var").arg(format!("{key}={value}"));
+        }
+        command.arg(repo_root().join(crate_dir));
+        let mut local = Self {
+            process: GroupGuard::spawn(&mut command, &log),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            runtime: runtime.to_string(),
+        };
+        local.wait_ready(ready);
+        local
+    }
+
+    fn wait_ready(&mut self, ready: &str) {
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let started = Instant::now();
+        loop {
+            if agent
+                .get(format!("{}{ready}", self.base))
+                .call()
+                .is_ok_and(|response| response.status().as_u16() < 500)
+            {
+                return;
+            }
+            if self.process.exited() {
+                panic!(
+                    "gzrs local --runtime {} exited before serving; its output:\n{}",
+                    self.runtime,
+                    self.log()
+                );
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                panic!(
+                    "gzrs local --runtime {} did not answer within {READY_TIMEOUT:?}; its output:\n{}",
+                    self.runtime,
+                    self.log()
+                );
+            }
+            thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// What gzrs and the runtime printed so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The URL of a path (`/users/7` → `http://127.0.0.1:P/users/7`).
+    pub fn url(&self, target: &str) -> String {
+        format!("{}{target}", self.base)
+    }
+}
+
+impl crate::checks::Server for WebLocal {
+    fn send(&self, agent: &Agent, case: &Case) -> Result<Answer, String> {
+        crate::local::send(agent, &self.url(&case.target), case)
+            .map_err(|error| format!("[{}] {error}", self.runtime))
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("a bound address").port()
+}

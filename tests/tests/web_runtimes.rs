@@ -1,0 +1,90 @@
+//! The web platform (`gzrs build --platform web`): the fixture's request corpus through the
+//! fetch handler under each real runtime, Node (`server.mjs`), Deno, Bun and workerd, every
+//! answer equal to the fixture built standalone; requests in flight at once; a panic and each
+//! over-limit request, each followed by a served request; the start line in the runtime's log;
+//! and `--base-path`. One compile of the module serves every runtime (cargo's cache).
+
+use gzrs_tests::checks::{
+    check_cases, check_concurrently, check_limits, check_panic_recovery, Front, Server,
+};
+use gzrs_tests::web::WebLocal;
+use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
+
+fn check_runtime(runtime: &str) {
+    let local = WebLocal::start("tests/fixture-app", "fixture", runtime, &[], &[], "/");
+    let mut problems = check_cases(&local, "tests/fixture-app", &fixture_corpus());
+    problems.extend(check_concurrently(&local));
+    problems.extend(check_panic_recovery(&local));
+    problems.extend(check_limits(&local, Front::Web));
+    let log = local.log();
+    let start_line = format!("gzrs: wasm mode, fetch handler, {runtime}, gzrs ");
+    if !log.contains(&start_line) {
+        problems.push(format!("the log lacks {start_line:?}"));
+    }
+    if !log.contains("the fixture panicked on purpose") {
+        problems.push("the panic's message is not in the log".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "[{runtime}]\n{}\n--- output ---\n{log}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_corpus_on_node() {
+    check_runtime("node");
+}
+
+#[test]
+fn the_corpus_on_deno() {
+    check_runtime("deno");
+}
+
+#[test]
+fn the_corpus_on_bun() {
+    check_runtime("bun");
+}
+
+#[test]
+fn the_corpus_on_workerd() {
+    check_runtime("workerd");
+}
+
+/// Under `--base-path /api` the routes answer under `/api` (the root too) and nothing else does.
+#[test]
+fn routes_answer_under_the_base_path() {
+    let local = WebLocal::start(
+        "tests/fixture-app",
+        "fixture-base",
+        "node",
+        &[],
+        &["--base-path", "/api/"],
+        "/api/",
+    );
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    for target in ["/", "/users/7/posts/abc", "/query?x=1&x=2"] {
+        let case = Case::get(format!("under /api: {target}"), target);
+        let want = standalone::answers(standalone::FIXTURE, std::slice::from_ref(&case)).remove(0);
+        let mut under = case.clone();
+        under.target = format!("/api{target}");
+        match local.send(&agent, &under) {
+            Ok(got) => problems.extend(compare(&case.name, &want, &got)),
+            Err(error) => problems.push(error),
+        }
+    }
+    for outside in ["/users/7/posts/abc", "/apix/users/7/posts/abc"] {
+        match local.send(&agent, &Case::get("outside", outside)) {
+            Ok(got) if got.status == 404 => {}
+            Ok(got) => problems.push(format!("{outside} answered {} outside /api", got.status)),
+            Err(error) => problems.push(error),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n{}",
+        problems.join("\n"),
+        local.log()
+    );
+}
