@@ -209,10 +209,72 @@ fn check_service(
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The service's scenario on the web platform under each runtime (one compile of the module),
+/// every answer equal to the standalone build's, and `log_lines` in each runtime's output.
+fn check_service_on_web(
+    crate_dir: &str,
+    name: &str,
+    scenario: Scenario,
+    log_lines: &[&str],
+    also: fn(&[(String, Answer)]) -> Vec<String>,
+) {
+    let mut reference =
+        Standalone::start_with_env(crate_dir, "app", &[("GZRS_USER_VALUE", ENV_VALUE)]);
+    let expected = scenario(&mut |case| reference.answer(&case));
+    let mut problems = Vec::new();
+    for runtime in gzrs_tests::web::RUNTIMES {
+        let local = gzrs_tests::web::WebLocal::start(
+            crate_dir,
+            name,
+            runtime,
+            &[("GZRS_USER_VALUE", ENV_VALUE)],
+            &[],
+            "/",
+        );
+        let agent = http_agent();
+        let got = scenario(&mut |case| {
+            gzrs_tests::checks::Server::send(&local, &agent, &case).unwrap_or_else(|error| Answer {
+                status: 599,
+                headers: Default::default(),
+                body: error.into_bytes(),
+            })
+        });
+        let mut runtime_problems = Vec::new();
+        for ((name, want), (_, have)) in expected.iter().zip(&got) {
+            runtime_problems.extend(compare(name, &normalized(want), &normalized(have)));
+        }
+        runtime_problems.extend(also(&got));
+        let log = local.log();
+        for line in log_lines {
+            if !log.contains(line) {
+                runtime_problems.push(format!("the log lacks {line:?}"));
+            }
+        }
+        if !runtime_problems.is_empty() {
+            problems.push(format!(
+                "--- {runtime} ---\n{}\n--- output ---\n{}",
+                runtime_problems.join("\n"),
+                log.lines()
+                    .rev()
+                    .take(40)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 const BOTH_MODES: &[(&str, &[&str])] = &[
     ("wasm", &["--mode", "wasm"]),
     ("native", &["--mode", "native", "--arch", "x86_64"]),
 ];
+
+/// tower-http's TraceLayer through the service's own tracing-subscriber.
+const TODOS_LOG: &[&str] = &["started processing request", "finished processing request"];
 
 #[test]
 fn axums_todos_example_runs_unchanged_in_both_modes() {
@@ -221,35 +283,55 @@ fn axums_todos_example_runs_unchanged_in_both_modes() {
         "Todos",
         todos_scenario,
         BOTH_MODES,
-        // tower-http's TraceLayer through the service's own tracing-subscriber.
-        &["started processing request", "finished processing request"],
-        |answers| {
-            let mut problems = Vec::new();
-            let created = &answers[2].1;
-            let id = String::from_utf8_lossy(&created.body);
-            if created.status != 201
-                || !Regex::new(r#""id":"[0-9a-f-]{14}4"#).unwrap().is_match(&id)
-            {
-                problems.push(format!(
-                    "create did not give a v4 uuid: {} {id}",
-                    created.status
-                ));
-            }
-            let slow = &answers[7].1;
-            if slow.status != 408 {
-                problems.push(format!("tower's timeout answered {}, not 408", slow.status));
-            }
-            // Every answer from inside the request-id layers carries the id the service made (the
-            // 408 comes from HandleErrorLayer, outside them, in the service as written).
-            if let Some((name, _)) = answers.iter().find(|(name, a)| {
-                *name != "tower timeout" && a.headers.get("x-request-id").is_none()
-            }) {
-                problems.push(format!("[{name}] has no x-request-id"));
-            }
-            problems
-        },
+        TODOS_LOG,
+        todos_checks,
     );
 }
+
+#[test]
+fn axums_todos_example_runs_unchanged_on_every_web_runtime() {
+    check_service_on_web(
+        "tests/services/todos",
+        "todos",
+        todos_scenario,
+        TODOS_LOG,
+        todos_checks,
+    );
+}
+
+fn todos_checks(answers: &[(String, Answer)]) -> Vec<String> {
+    {
+        let mut problems = Vec::new();
+        let created = &answers[2].1;
+        let id = String::from_utf8_lossy(&created.body);
+        if created.status != 201 || !Regex::new(r#""id":"[0-9a-f-]{14}4"#).unwrap().is_match(&id) {
+            problems.push(format!(
+                "create did not give a v4 uuid: {} {id}",
+                created.status
+            ));
+        }
+        let slow = &answers[7].1;
+        if slow.status != 408 {
+            problems.push(format!("tower's timeout answered {}, not 408", slow.status));
+        }
+        // Every answer from inside the request-id layers carries the id the service made (the
+        // 408 comes from HandleErrorLayer, outside them, in the service as written).
+        if let Some((name, _)) = answers
+            .iter()
+            .find(|(name, a)| *name != "tower timeout" && a.headers.get("x-request-id").is_none())
+        {
+            problems.push(format!("[{name}] has no x-request-id"));
+        }
+        problems
+    }
+}
+
+/// `println!` and `eprintln!` lines, in the platform's log.
+const CLOCKS_LOG: &[&str] = &[
+    "clocks: starting at",
+    "clocks: printed line 1",
+    "clocks: to stderr 1",
+];
 
 #[test]
 fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
@@ -258,42 +340,53 @@ fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
         "Clocks",
         clocks_scenario,
         BOTH_MODES,
-        &[
-            "clocks: starting at",
-            "clocks: printed line 1",
-            "clocks: to stderr 1",
-        ],
-        |answers| {
-            let mut problems = Vec::new();
-            let now =
-                serde_json::from_slice::<serde_json::Value>(&answers[0].1.body).unwrap_or_default();
-            let test_ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as u64;
-            match now["unix_ms"].as_u64() {
-                Some(ms) if ms.abs_diff(test_ms) < 10_000 => {}
-                other => problems.push(format!(
-                    "/now's SystemTime is off: {other:?}, the test's clock {test_ms}"
-                )),
-            }
-            for key in ["chrono", "time"] {
-                let year = now[key].as_str().and_then(|t| t.get(..4)).unwrap_or("none");
-                if year.parse::<u32>().map_or(true, |y| y < 2024) {
-                    problems.push(format!("/now's {key} is off: {}", now[key]));
-                }
-            }
-            let env = &answers[2].1;
-            if env.status != 200 || env.body != ENV_VALUE.as_bytes() {
-                problems.push(format!(
-                    "std::env::var: {} {}",
-                    env.status,
-                    String::from_utf8_lossy(&env.body)
-                ));
-            }
-            problems
-        },
+        CLOCKS_LOG,
+        clocks_checks,
     );
+}
+
+#[test]
+fn std_clocks_env_stdout_and_common_crates_work_on_every_web_runtime() {
+    check_service_on_web(
+        "tests/services/clocks",
+        "clocks",
+        clocks_scenario,
+        CLOCKS_LOG,
+        clocks_checks,
+    );
+}
+
+fn clocks_checks(answers: &[(String, Answer)]) -> Vec<String> {
+    {
+        let mut problems = Vec::new();
+        let now =
+            serde_json::from_slice::<serde_json::Value>(&answers[0].1.body).unwrap_or_default();
+        let test_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        match now["unix_ms"].as_u64() {
+            Some(ms) if ms.abs_diff(test_ms) < 10_000 => {}
+            other => problems.push(format!(
+                "/now's SystemTime is off: {other:?}, the test's clock {test_ms}"
+            )),
+        }
+        for key in ["chrono", "time"] {
+            let year = now[key].as_str().and_then(|t| t.get(..4)).unwrap_or("none");
+            if year.parse::<u32>().map_or(true, |y| y < 2024) {
+                problems.push(format!("/now's {key} is off: {}", now[key]));
+            }
+        }
+        let env = &answers[2].1;
+        if env.status != 200 || env.body != ENV_VALUE.as_bytes() {
+            problems.push(format!(
+                "std::env::var: {} {}",
+                env.status,
+                String::from_utf8_lossy(&env.body)
+            ));
+        }
+        problems
+    }
 }
 
 #[test]
