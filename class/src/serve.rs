@@ -15,6 +15,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use gzrs_core::rpc::{Endpoint, RpcEndpoint};
 use gzrs_core::{Body, MethodCall};
 use http::{Request, Response, StatusCode};
 use http_body_util::combinators::MapErr;
@@ -80,40 +81,89 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let class = self.class.clone();
         let Some(MethodCall(method)) = request.extensions().get::<MethodCall>().cloned() else {
             let mut http = self.http.clone();
+            let endpoint = request.extensions().get::<RpcEndpoint>().is_some()
+                && request.uri().path().strip_prefix('/') == Some(C::NAME);
             return Box::pin(async move {
+                let request = if endpoint {
+                    match json_rpc::<C>(&class, request).await {
+                        Ok(answer) => return Ok(answer.map(|b| Either::Right(Full::new(b)))),
+                        Err(request) => request,
+                    }
+                } else {
+                    request
+                };
                 poll_fn(|cx| http.poll_ready(cx)).await?;
                 let response = http.call(request).await?;
                 let to_text: fn(B::Error) -> String = |e| e.to_string();
                 Ok(response.map(|body| Either::Left(body.map_err(to_text))))
             });
         };
-        let class = self.class.clone();
         Box::pin(async move {
             let answer = match arguments(request).await {
-                Ok(params) => match class.call(&method, params).await {
-                    // Nothing to answer: JavaScript's `undefined`, which JSON leaves out.
-                    Ok(_)
-                        if C::METHODS
-                            .iter()
-                            .any(|m| m.name == method && m.returns_nothing) =>
-                    {
-                        "{}".to_owned()
-                    }
-                    // The result's text as the method wrote it, its fields in order.
-                    Ok(result) => format!("{{\"result\":{result}}}"),
-                    Err(error) => json!({ "error": error.message }).to_string(),
-                },
+                Ok(params) => run::<C>(&class, &method, params).await,
                 Err(message) => json!({ "error": message }).to_string(),
             };
-            let mut response = Response::new(Either::Right(Full::new(Bytes::from(answer))));
-            response.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            );
-            Ok(response)
+            Ok(json_response(answer).map(|b| Either::Right(Full::new(b))))
         })
+    }
+}
+
+/// Runs `method`: `{"result": ...}` with the result's text as the method wrote it (its fields
+/// in order), `{}` for a method that answers nothing (JavaScript's `undefined`, which JSON
+/// leaves out), or `{"error": "<message>"}`.
+async fn run<C: Class>(class: &C, method: &str, params: Vec<Value>) -> String {
+    match class.call(method, params).await {
+        Ok(_)
+            if C::METHODS
+                .iter()
+                .any(|m| m.name == method && m.returns_nothing) =>
+        {
+            "{}".to_owned()
+        }
+        Ok(result) => format!("{{\"result\":{result}}}"),
+        Err(error) => json!({ "error": error.message }).to_string(),
+    }
+}
+
+fn json_response(body: String) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A request to `/<Class>` where the platform serves JSON-RPC beside the routes: the call's
+/// answer in Genezio's envelope, or the request back (rebuilt, its body read) when it is not a
+/// JSON-RPC call, for the HTTP service.
+async fn json_rpc<C: Class>(
+    class: &C,
+    request: Request<Body>,
+) -> Result<Response<Bytes>, Request<Body>> {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    let methods: Vec<&str> = C::METHODS.iter().map(|m| m.name).collect();
+    match gzrs_core::rpc::request(&parts.method, &body, C::NAME, &methods) {
+        None => Err(Request::from_parts(parts, Full::new(body))),
+        Some(Endpoint::Answer(answer)) => Ok(answer),
+        Some(Endpoint::Call { id, name, params }) => {
+            let answer = match serde_json::from_str::<Vec<Value>>(&params) {
+                Ok(params) => run::<C>(class, &name, params).await,
+                Err(e) => {
+                    json!({ "error": format!("the call's arguments are not a JSON array: {e}") })
+                        .to_string()
+                }
+            };
+            let object = gzrs_core::ResponseObject::from_http(json_response(answer));
+            Ok(gzrs_core::rpc::response(id, &object))
+        }
     }
 }
 

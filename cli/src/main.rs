@@ -15,6 +15,7 @@ mod native;
 mod new;
 mod progress;
 mod project;
+mod sdk;
 mod toolchain;
 mod usize_scan;
 mod wasi_c;
@@ -62,6 +63,11 @@ enum Command {
     /// emulator, and measures cold start, warm latency (sequential and concurrent), throughput,
     /// size and memory, interleaving the contestants. With --url, measures deployed endpoints.
     Bench(bench::BenchArgs),
+    /// Write the TypeScript SDK of the crate's typed methods, calling a URL of your choosing.
+    ///
+    /// Genezio's own generator writes it (`genezio sdk`, the npm package `genezio`), so a
+    /// frontend keeps the client it had on Genezio and only its URL changes.
+    Sdk(sdk::SdkArgs),
     /// A Lambda runtime that answers every event at once: the benchmark's overhead probe.
     #[command(name = "__null-runtime", hide = true)]
     NullRuntime { class: String, method: String },
@@ -201,6 +207,7 @@ fn main() -> ExitCode {
         }),
         Command::Local(args) => run_local(args),
         Command::Bench(args) => bench::run(args),
+        Command::Sdk(args) => sdk::run(&args),
         Command::NullRuntime { class, method } => bench::run_null_runtime(&class, &method),
     };
     match result {

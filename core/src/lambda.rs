@@ -156,7 +156,7 @@ fn method_call(class: &str, name: String, headers: Option<Pairs>, params: String
     }
 }
 
-enum Rpc {
+pub(crate) enum Rpc {
     Answer(Value),
     Call {
         id: Value,
@@ -167,7 +167,7 @@ enum Rpc {
 
 /// What Genezio does with a JSON-RPC body: a call of a typed method, or an error in its
 /// envelope. `None` when the body is not JSON-RPC.
-fn json_rpc(body: &str, target: &Target<'_>) -> Option<Rpc> {
+pub(crate) fn json_rpc(body: &str, target: &Target<'_>) -> Option<Rpc> {
     // Genezio parses every body; only one that can be a JSON object can be JSON-RPC.
     if !body.trim_start().starts_with('{') {
         return None;

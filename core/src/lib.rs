@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod limits;
 mod request;
 mod response;
+pub mod rpc;
 mod service;
 
 pub use error::ContractError;

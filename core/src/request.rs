@@ -157,6 +157,11 @@ impl RequestObject {
         if let Some(name) = self.gzrs_call {
             request.extensions_mut().insert(MethodCall(name));
         }
+        if self.url.is_some() {
+            // A host with the request's own target serves HTTP itself: a class's JSON-RPC
+            // answers beside the routes, at /<Class>.
+            request.extensions_mut().insert(crate::rpc::RpcEndpoint);
+        }
 
         let headers = request.headers_mut();
         for (name, values) in self.headers.into_iter().flat_map(|p| p.0) {

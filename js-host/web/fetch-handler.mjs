@@ -55,8 +55,11 @@ function environment(bindings) {
 /**
  * The handler for the service in ./service.wasm.
  * @param options.basePath the path the service is served under (`""`: at `/`)
+ * @param options.crons the class's cron jobs, `{ schedule, method }` each: run by `scheduled`
+ *   on Workers, registered with `Deno.cron` under Deno (with `--unstable-cron`), and listed as
+ *   `crons` for any other scheduler to call `scheduled({ cron: schedule })` with
  */
-export function createFetchHandler({ basePath = "" } = {}) {
+export function createFetchHandler({ basePath = "", crons = [] } = {}) {
   let service;
   const start = (bindings) => {
     console.log(`gzrs: wasm mode, fetch handler, ${runtimeName()}, gzrs ${GZRS_VERSION}`);
@@ -72,7 +75,35 @@ export function createFetchHandler({ basePath = "" } = {}) {
   // hand over the environment only with a request, so there it starts with the first one.
   if (!WORKERS) service = start();
 
+  /** Runs the cron jobs whose schedule is `schedule`; a failure is logged, as Genezio does. */
+  const runJobs = async (schedule) => {
+    for (const { method } of crons.filter((job) => job.schedule === schedule)) {
+      try {
+        await service.call(method, []);
+      } catch (error) {
+        console.error(`gzrs: the cron job ${method} (${schedule}) failed: ${error.message}`);
+      }
+    }
+  };
+  if (typeof globalThis.Deno?.cron === "function") {
+    for (const { schedule, method } of crons) {
+      try {
+        globalThis.Deno.cron(`gzrs ${method}`, schedule, () => runJobs(schedule));
+      } catch (error) {
+        console.error(`gzrs: the cron job ${method} is not scheduled (${error.message}); run deno with --unstable-cron`);
+      }
+    }
+  }
+
   return {
+    crons,
+    /** Workers' cron entry (`controller.cron` is the schedule that fired). */
+    async scheduled(controller, env, ctx) {
+      service ??= start(env);
+      const done = runJobs(controller.cron);
+      ctx?.waitUntil?.(done);
+      await done;
+    },
     async fetch(request, env) {
       service ??= start(env);
       const length = Number(request.headers.get("content-length") ?? 0);

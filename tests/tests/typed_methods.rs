@@ -3,7 +3,10 @@
 //! with `tsc --strict` and runs through the SDK's own client against `genezio local` in both
 //! modes and against the genezio-aws bundle under aws-lambda-ric (the trap); the cron job fires
 //! from each provider's cron event in both modes; and a type gzrs cannot write is a build error
-//! naming it.
+//! naming it. Beyond Genezio, the web platform answers the same JSON-RPC at `POST /<Class>`:
+//! the frontend runs against it on Node and Deno through the SDK `gzrs sdk` writes, every kind of
+//! call answers as Genezio's handler around the class does, and the cron job runs from the
+//! handler's `scheduled` (Workers' entry) and from Deno.cron's registration.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,7 @@ use std::time::Duration;
 use gzrs_tests::cloud::CloudLocal;
 use gzrs_tests::frontend::{generate_sdk, run_frontend, type_check};
 use gzrs_tests::lambda::{bundle, ric_runtime};
+use gzrs_tests::web::WebLocal;
 use gzrs_tests::{gzrs, http_agent, project, repo_root, GenezioLocal, LambdaLocal};
 use serde_json::{json, Value};
 
@@ -460,5 +464,129 @@ fn a_type_gzrs_cannot_write_is_a_build_error_naming_it() {
     assert!(
         error.contains("the type `Tree`") && error.contains("refers to itself"),
         "{error}"
+    );
+}
+
+/// `gzrs sdk --url URL` for the notes, into `out`.
+fn gzrs_sdk(url: &str, out: &Path) -> PathBuf {
+    let _ = fs::remove_dir_all(out);
+    let status = Command::new(gzrs())
+        .args(["sdk", "--url", url, "--out"])
+        .arg(out)
+        .arg(repo_root().join("examples/notes"))
+        .status()
+        .expect("gzrs sdk runs");
+    assert!(status.success(), "gzrs sdk failed");
+    out.to_path_buf()
+}
+
+#[test]
+fn the_frontend_runs_against_the_web_platform_on_node_and_deno() {
+    for runtime in ["node", "deno"] {
+        let local = WebLocal::start("examples/notes", "notes", runtime, &[], &[], "/health");
+        let sdk = gzrs_sdk(&local.url(""), &work(&format!("web-{runtime}-sdk")));
+        let generated = fs::read_to_string(sdk.join("lib/notes.sdk.js")).expect("the SDK");
+        assert!(
+            generated.contains(&format!("\"{}/Notes\"", local.url(""))),
+            "[{runtime}] the SDK calls the class's URL:\n{generated}"
+        );
+        match run_frontend(
+            "notes",
+            PACKAGE,
+            &sdk,
+            &work(&format!("web-{runtime}-frontend")),
+        ) {
+            Ok(output) => assert!(
+                output.contains("every check passed"),
+                "[{runtime}] {output}"
+            ),
+            Err(failure) => panic!("[{runtime}] {failure}\n{}", local.log()),
+        }
+        // The routes answer beside the class.
+        let mut health = http_agent().get(&local.url("/health")).call().unwrap();
+        assert_eq!(
+            health.body_mut().read_to_string().unwrap(),
+            "ok",
+            "[{runtime}]"
+        );
+        if runtime == "deno" {
+            assert!(
+                !local.log().contains("is not scheduled"),
+                "[deno] Deno.cron refused the job:\n{}",
+                local.log()
+            );
+        }
+    }
+}
+
+/// The handler's `scheduled`, Workers' cron entry (and what a scheduler calls on Node), runs the
+/// job of the schedule that fired; `crons` lists it.
+#[test]
+fn cron_runs_from_the_fetch_handlers_scheduled_entry() {
+    let local = WebLocal::start("examples/notes", "notes-cron", "node", &[], &[], "/health");
+    let out = repo_root().join("target/gzrs-tests/web-notes-cron-node");
+    let script = r#"
+import handler, { crons } from "./handler.mjs";
+const call = async (method, params) => {
+  const response = await handler.fetch(new Request("http://localhost/Notes", {
+    method: "POST",
+    body: JSON.stringify({ jsonrpc: "2.0", method: `Notes.${method}`, params, id: 1 }),
+  }));
+  return (await response.json()).result;
+};
+await call("add", ["keep", ["a"]]);
+const gone = await call("add", ["gone", ["b"]]);
+await call("complete", [gone.id]);
+const before = (await call("list", [])).map((n) => n.title);
+await handler.scheduled({ cron: "0 3 * * *" });
+const after = (await call("list", [])).map((n) => n.title);
+console.log(JSON.stringify({ crons, before, after }));
+"#;
+    fs::write(out.join("cron-check.mjs"), script).unwrap();
+    let output = Command::new("node")
+        .arg("cron-check.mjs")
+        .current_dir(&out)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let seen: Value = serde_json::from_str(line)
+        .unwrap_or_else(|_| panic!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(
+        seen["crons"],
+        json!([{"schedule": "0 3 * * *", "method": "sweep"}])
+    );
+    assert_eq!(seen["before"], json!(["keep", "gone"]), "{seen}");
+    assert_eq!(seen["after"], json!(["keep"]), "the cron job swept: {seen}");
+    drop(local);
+}
+
+/// Every kind of call of the fixture class, through the fetch handler, answers as Genezio's
+/// handler around the wasm class (genezio-aws's bundle under aws-lambda-ric): the same
+/// envelopes, ids, errors and `{"$bigint"}` rules. (A panic is left out: Genezio's handler turns
+/// the thrown Error into an envelope, the fetch handler answers 500 with the panic's message.)
+#[test]
+fn the_web_platform_answers_every_kind_of_call_as_genezios_handler() {
+    let calls: Vec<Value> = fixture_calls()
+        .into_iter()
+        .filter(|call| call["method"] != "Typed.explode")
+        .collect();
+    let task = bundle(&fixture("wasm"), "Typed", "aws", &work("fixture-aws-web"));
+    let lambda = LambdaLocal::start("Typed", "api", Duration::from_secs(30), ric_runtime(&task));
+    let genezio = post_all(&class_url(&lambda.url("")), &calls, true);
+    let local = WebLocal::start(
+        "tests/fixture-class",
+        "fixture-class",
+        "node",
+        &[],
+        &[],
+        "/",
+    );
+    let web = post_all(&local.url("/Typed"), &calls, true);
+    assert_same(
+        &web,
+        &genezio,
+        &calls,
+        "the fetch handler (left) and Genezio's handler (right) differ",
     );
 }
