@@ -16,6 +16,7 @@ mod new;
 mod progress;
 mod project;
 mod sdk;
+mod server;
 mod toolchain;
 mod usize_scan;
 mod wasi_c;
@@ -105,12 +106,13 @@ pub struct BuildArgs {
     /// [default with `--platform web`: wasm].
     #[arg(long, value_enum, required_if_eq("platform", "genezio"))]
     mode: Option<Mode>,
-    /// Where it runs: `genezio` (a Genezio project), or `web` (a fetch handler for Node, Deno,
-    /// Bun and Cloudflare Workers; wasm mode).
+    /// Where it runs: `genezio` (a Genezio project), `web` (a fetch handler for Node, Deno, Bun
+    /// and Cloudflare Workers; wasm mode), or `server` (executables serving HTTP themselves, for
+    /// containers; native mode).
     #[arg(long, value_enum, default_value_t = Platform::Genezio)]
     platform: Platform,
-    /// With `--platform web`: the path the service is served under (`/api`: a request for
-    /// `/api/users` reaches the route `/users`) [default: `/`].
+    /// With `--platform web` or `server`: the path the service is served under (`/api`: a
+    /// request for `/api/users` reaches the route `/users`) [default: `/`].
     #[arg(long, value_name = "PATH")]
     base_path: Option<String>,
     /// Build the native executable for this CPU only [default: both arm64 and x86_64, and the
@@ -145,6 +147,9 @@ pub enum Platform {
     /// A folder any JavaScript runtime serves: `handler.mjs` (`export default { fetch }`) for
     /// Deno, Bun and Cloudflare Workers, and `server.mjs` for Node.
     Web,
+    /// Static executables that serve HTTP on $PORT themselves, and a `FROM scratch`
+    /// Dockerfile: for containers (native mode).
+    Server,
 }
 
 impl BuildArgs {
@@ -154,6 +159,11 @@ impl BuildArgs {
             (Platform::Web, None | Some(Mode::Wasm)) => Ok(Mode::Wasm),
             (Platform::Web, Some(other)) => anyhow::bail!(
                 "--platform web runs the service as wasm in the JavaScript runtime: leave out --mode {} (or use --platform genezio)",
+                other.name()
+            ),
+            (Platform::Server, None | Some(Mode::Native)) => Ok(Mode::Native),
+            (Platform::Server, Some(other)) => anyhow::bail!(
+                "--platform server runs the service's own executable: leave out --mode {} (or use --platform web for wasm)",
                 other.name()
             ),
             (Platform::Genezio, Some(mode)) => Ok(mode),
@@ -197,6 +207,14 @@ fn main() -> ExitCode {
                 eprintln!("  run it:    cd {} && genezio local", out.display());
                 eprintln!("  deploy it: cd {} && genezio deploy", out.display());
             }
+            Platform::Server => {
+                eprintln!("\nServer written to {}", out.display());
+                eprintln!("  run it:   PORT=8080 {}/service-amd64", out.display());
+                eprintln!(
+                    "  image:    cd {} && docker build -t my-service .",
+                    out.display()
+                );
+            }
             Platform::Web => {
                 eprintln!("\nFetch handler written to {}", out.display());
                 eprintln!("  Node: cd {} && node server.mjs", out.display());
@@ -233,9 +251,11 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     if mode == Mode::Ab {
         anyhow::bail!("`gzrs local` runs one class as a Lambda would: use --mode wasm or --mode native (or `gzrs build --mode ab` then `genezio local` for both)");
     }
-    if args.build.platform == Platform::Web {
+    if args.build.platform != Platform::Genezio {
         let krate = project::UserCrate::load(&args.build.path)?;
-        args.runtime.find(krate.dir())?;
+        if args.build.platform == Platform::Web {
+            args.runtime.find(krate.dir())?;
+        }
         let out = build_crate(&krate, &args.build)?;
         let base = args.build.base_path.clone().unwrap_or_default();
         let base = format!("/{}", base.trim_matches('/'));
@@ -245,6 +265,14 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
                 .split_once('=')
                 .with_context(|| format!("--var {var:?} is not NAME=VALUE"))?;
             vars.push((name.to_string(), value.to_string()));
+        }
+        if args.build.platform == Platform::Server {
+            return server::serve(
+                &out,
+                args.port.unwrap_or(web::DEFAULT_PORT),
+                args.build.base_path.as_deref(),
+                &vars,
+            );
         }
         return web::serve(
             args.runtime,
@@ -290,18 +318,22 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
     krate.typed = describe::describe(&krate, args.verbose)?;
     let krate = &krate;
     let mode = args.mode()?;
-    if args.base_path.is_some() && args.platform != Platform::Web {
-        anyhow::bail!(
-            "--base-path is for --platform web: on Genezio, routes answer at /<Class>/<method>/"
-        );
+    if args.base_path.is_some() && args.platform == Platform::Genezio {
+        anyhow::bail!("--base-path is for --platform web and server: on Genezio, routes answer at /<Class>/<method>/");
     }
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match args.platform {
             Platform::Web => "web",
+            Platform::Server => "server",
             Platform::Genezio => mode.name(),
         };
         krate.target_dir.join("gzrs").join(name)
     });
+    if args.platform == Platform::Server {
+        let payload = native::build(krate, args)?;
+        server::write(krate, &out, payload, args.base_path.as_deref())?;
+        return Ok(out);
+    }
     if args.platform == Platform::Web {
         if krate.typed.is_some() {
             crate::progress::warn(

@@ -387,6 +387,11 @@ pub fn serve(
         runtime.name(),
         base_path
     );
+    wait_or_stop(&mut child, runtime.name())
+}
+
+/// Waits for `child` until Ctrl-C (then stops it); its exiting first is an error naming `what`.
+pub fn wait_or_stop(child: &mut std::process::Child, what: &str) -> Result<()> {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -394,7 +399,7 @@ pub fn serve(
         let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
         loop {
             if let Some(status) = child.try_wait()? {
-                anyhow::bail!("{} exited ({status})", runtime.name());
+                anyhow::bail!("{what} exited ({status})");
             }
             tokio::select! {
                 _ = &mut stop => {

@@ -1,14 +1,17 @@
 //! # gzrs-native
 //!
 //! The native entry of a gzrs service: the user's `tower::Service` linked into a static
-//! executable that the generated Genezio class starts. It runs one of two ways:
+//! executable, which the generated Genezio class starts or a container runs. It runs one of
+//! three ways:
 //!
 //! - **the trap** ([`lambda`]): with `AWS_LAMBDA_RUNTIME_API` set, it polls the Lambda Runtime API
 //!   itself (through AWS's `lambda_runtime`) and answers every event as Genezio's own handler
 //!   would, so the Node runtime that started it never handles a request;
 //! - **the sidecar** ([`sidecar`]): `--sidecar SOCKET` serves request objects that the class
 //!   forwards over a unix socket, where there is no Runtime API to take over (`genezio local`,
-//!   genezio-cloud).
+//!   genezio-cloud);
+//! - **the server** ([`http_server`]): anywhere else (a container), it serves HTTP on `$PORT` itself,
+//!   with a class's typed methods at `POST /<Class>`.
 //!
 //! Both go through [`gzrs_core`], as the wasm mode does, so a request means the same thing in
 //! every mode. A panicking handler answers 500 with the panic's message, and the next request is
@@ -18,6 +21,7 @@
 //! A user never calls this crate: `gzrs build --mode native` generates the `main` that does,
 //! `gzrs_native::start(user_crate::app, "Class", "method")`.
 
+pub mod http_server;
 pub mod integrity;
 pub mod lambda;
 mod serve;
@@ -46,17 +50,21 @@ pub use dlmalloc::GlobalDlmalloc as Allocator;
 enum Role {
     Trap,
     Sidecar(String),
+    Http,
     Usage(String),
 }
 
+/// The trap where there is a Lambda Runtime API to take over, the sidecar when the class asks
+/// for one, and otherwise (a container, a terminal) an HTTP server of its own.
 fn role(args: &[String], runtime_api: Option<&str>) -> Role {
     match args {
         [flag, socket] if flag == "--sidecar" => Role::Sidecar(socket.clone()),
         [] if runtime_api.is_some_and(|api| !api.is_empty()) => Role::Trap,
-        [] => Role::Usage(
-            "AWS_LAMBDA_RUNTIME_API is not set, so there is no Lambda to serve".to_string(),
-        ),
-        other => Role::Usage(format!("unexpected arguments {other:?}")),
+        [] => Role::Http,
+        [flag] if flag == "--http" => Role::Http,
+        other => Role::Usage(format!(
+            "unexpected arguments {other:?} (no arguments serves HTTP on $PORT, or takes over the Lambda Runtime API where there is one)"
+        )),
     }
 }
 
@@ -130,6 +138,7 @@ where
     let result = match role(&args, runtime_api.as_deref()) {
         Role::Trap => lambda::run(service, target),
         Role::Sidecar(socket) => sidecar::run(service, &socket).map_err(Into::into),
+        Role::Http => http_server::run(service, class).map_err(Into::into),
         Role::Usage(why) => {
             eprintln!(
                 "gzrs: this is the native half of the gzrs service `{class}`, started by its Genezio class; {why}.\n\
@@ -162,8 +171,9 @@ mod tests {
             Role::Sidecar("/tmp/s".into())
         );
         assert_eq!(role(&[], Some("127.0.0.1:9001")), Role::Trap);
-        assert!(matches!(role(&[], None), Role::Usage(_)));
-        assert!(matches!(role(&[], Some("")), Role::Usage(_)));
+        assert_eq!(role(&[], None), Role::Http);
+        assert_eq!(role(&[], Some("")), Role::Http);
+        assert_eq!(role(&args(&["--http"]), Some("127.0.0.1:9001")), Role::Http);
         assert!(matches!(role(&args(&["--sidecar"]), None), Role::Usage(_)));
     }
 }

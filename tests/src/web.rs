@@ -1,6 +1,7 @@
 //! The web platform under a real JavaScript runtime: `gzrs local --platform web --runtime R`
 //! (Node through `server.mjs`, Deno, Bun, workerd, from the npm packages pinned in `tests/node`)
-//! serving a crate on a free port for the life of a guard.
+//! serving a crate on a free port for the life of a guard; or, as [`NATIVE_SERVER`], the server
+//! platform's executable (`gzrs local --platform server`).
 //!
 //! Each runtime gets its own output folder, so runtimes started at once never share files, and
 //! cargo's cache makes every build after the first a no-op: the module is compiled once.
@@ -19,6 +20,9 @@ use crate::{gzrs, repo_root, GroupGuard};
 
 /// The runtimes the web platform is tested on.
 pub const RUNTIMES: [&str; 4] = ["node", "deno", "bun", "workerd"];
+/// In place of a runtime: the native server (`gzrs local --platform server`), the executable
+/// serving HTTP itself.
+pub const NATIVE_SERVER: &str = "native-server";
 
 /// How long a first build (a compile of the service for wasm32) and start may take.
 const READY_TIMEOUT: Duration = Duration::from_secs(600);
@@ -51,8 +55,12 @@ impl WebLocal {
             .join(format!("web-{name}-{runtime}"));
         let log = out.with_extension("log");
         let mut command = Command::new(gzrs());
+        command.arg("local");
+        match runtime {
+            NATIVE_SERVER => command.args(["--platform", "server"]),
+            _ => command.args(["--platform", "web", "--runtime", runtime]),
+        };
         command
-            .args(["local", "--platform", "web", "--runtime", runtime])
             .args(["--port", &port.to_string()])
             .arg("--out")
             .arg(&out)

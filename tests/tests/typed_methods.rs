@@ -481,8 +481,8 @@ fn gzrs_sdk(url: &str, out: &Path) -> PathBuf {
 }
 
 #[test]
-fn the_frontend_runs_against_the_web_platform_on_node_and_deno() {
-    for runtime in ["node", "deno"] {
+fn the_frontend_runs_against_the_web_platform_on_node_and_deno_and_the_native_server() {
+    for runtime in ["node", "deno", gzrs_tests::web::NATIVE_SERVER] {
         let local = WebLocal::start("examples/notes", "notes", runtime, &[], &[], "/health");
         let sdk = gzrs_sdk(&local.url(""), &work(&format!("web-{runtime}-sdk")));
         let generated = fs::read_to_string(sdk.join("lib/notes.sdk.js")).expect("the SDK");

@@ -209,8 +209,9 @@ fn check_service(
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The service's scenario on the web platform under each runtime (one compile of the module),
-/// every answer equal to the standalone build's, and `log_lines` in each runtime's output.
+/// The service's scenario on the web platform under each runtime (one compile of the module)
+/// and through the native server, every answer equal to the standalone build's, and
+/// `log_lines` in each one's output.
 fn check_service_on_web(
     crate_dir: &str,
     name: &str,
@@ -222,7 +223,10 @@ fn check_service_on_web(
         Standalone::start_with_env(crate_dir, "app", &[("GZRS_USER_VALUE", ENV_VALUE)]);
     let expected = scenario(&mut |case| reference.answer(&case));
     let mut problems = Vec::new();
-    for runtime in gzrs_tests::web::RUNTIMES {
+    let runtimes = gzrs_tests::web::RUNTIMES
+        .into_iter()
+        .chain([gzrs_tests::web::NATIVE_SERVER]);
+    for runtime in runtimes {
         let local = gzrs_tests::web::WebLocal::start(
             crate_dir,
             name,
@@ -289,7 +293,7 @@ fn axums_todos_example_runs_unchanged_in_both_modes() {
 }
 
 #[test]
-fn axums_todos_example_runs_unchanged_on_every_web_runtime() {
+fn axums_todos_example_runs_unchanged_on_every_web_runtime_and_the_native_server() {
     check_service_on_web(
         "tests/services/todos",
         "todos",
@@ -346,7 +350,7 @@ fn std_clocks_env_stdout_and_common_crates_work_in_both_modes() {
 }
 
 #[test]
-fn std_clocks_env_stdout_and_common_crates_work_on_every_web_runtime() {
+fn std_clocks_env_stdout_and_common_crates_work_on_every_web_runtime_and_the_native_server() {
     check_service_on_web(
         "tests/services/clocks",
         "clocks",

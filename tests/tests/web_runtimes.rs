@@ -2,12 +2,13 @@
 //! fetch handler under each real runtime, Node (`server.mjs`), Deno, Bun and workerd, every
 //! answer equal to the fixture built standalone; requests in flight at once; a panic and each
 //! over-limit request, each followed by a served request; the start line in the runtime's log;
-//! and `--base-path`. One compile of the module serves every runtime (cargo's cache).
+//! and `--base-path`. One compile of the module serves every runtime (cargo's cache). The same
+//! for the server platform's executable (`--platform server`), which serves HTTP itself.
 
 use gzrs_tests::checks::{
     check_cases, check_concurrently, check_limits, check_panic_recovery, Front, Server,
 };
-use gzrs_tests::web::WebLocal;
+use gzrs_tests::web::{WebLocal, NATIVE_SERVER};
 use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
 
 fn check_runtime(runtime: &str) {
@@ -15,9 +16,18 @@ fn check_runtime(runtime: &str) {
     let mut problems = check_cases(&local, "tests/fixture-app", &fixture_corpus());
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
-    problems.extend(check_limits(&local, Front::Web));
+    let (front, start_line) = match runtime {
+        NATIVE_SERVER => (
+            Front::NativeServer,
+            "gzrs: native mode, server, x86_64, gzrs ".to_string(),
+        ),
+        _ => (
+            Front::Web,
+            format!("gzrs: wasm mode, fetch handler, {runtime}, gzrs "),
+        ),
+    };
+    problems.extend(check_limits(&local, front));
     let log = local.log();
-    let start_line = format!("gzrs: wasm mode, fetch handler, {runtime}, gzrs ");
     if !log.contains(&start_line) {
         problems.push(format!("the log lacks {start_line:?}"));
     }
@@ -51,13 +61,25 @@ fn the_corpus_on_workerd() {
     check_runtime("workerd");
 }
 
-/// Under `--base-path /api` the routes answer under `/api` (the root too) and nothing else does.
+#[test]
+fn the_corpus_on_the_native_server() {
+    check_runtime(NATIVE_SERVER);
+}
+
+/// Under `--base-path /api` the routes answer under `/api` (the root too) and nothing else does,
+/// through the fetch handler and the native server.
 #[test]
 fn routes_answer_under_the_base_path() {
+    for runtime in ["node", NATIVE_SERVER] {
+        check_base_path(runtime);
+    }
+}
+
+fn check_base_path(runtime: &str) {
     let local = WebLocal::start(
         "tests/fixture-app",
         "fixture-base",
-        "node",
+        runtime,
         &[],
         &["--base-path", "/api/"],
         "/api/",

@@ -1,0 +1,174 @@
+//! The HTTP server: the executable serving the service itself on `$PORT` (default 8080), on
+//! `$HOST` (default every interface, as a container needs), under `$GZRS_BASE_PATH` (default
+//! `/`): what container hosts (Cloud Run, Fly.io, Render, ECS) run. A class's typed methods
+//! answer Genezio's JSON-RPC at `POST /<Class>` beside the routes (gzrs-core's `rpc`).
+//!
+//! hyper parses HTTP; each request becomes the request object gzrs-core reads (its target as
+//! received, its headers, its body's bytes) and goes through [`crate::answer`], as in the trap
+//! and the sidecar, so the limits, panic recovery and meaning are the same. SIGTERM and SIGINT
+//! stop it after the requests in flight.
+
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::io;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use gzrs_core::{limits, Body, HttpInfo, Pairs, RequestObject, ResponseObject};
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+use crate::answer;
+
+/// Where to listen and what to serve under, from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub address: String,
+    pub base_path: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let port = var("PORT").unwrap_or_else(|| "8080".into());
+        let host = var("HOST").unwrap_or_else(|| "0.0.0.0".into());
+        Config {
+            address: format!("{host}:{port}"),
+            base_path: var("GZRS_BASE_PATH"),
+        }
+    }
+}
+
+/// Serves `service` over HTTP until SIGTERM or SIGINT.
+pub fn run<S, B>(service: S, class: &str) -> io::Result<()>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    let config = Config::from_env();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Local tasks: the service's futures need not be `Send`, as in the wasm mode.
+    let tasks = tokio::task::LocalSet::new();
+    tasks.block_on(&runtime, async move {
+        let listener = TcpListener::bind(&config.address).await.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot listen on {}: {e}", config.address),
+            )
+        })?;
+        let bound: SocketAddr = listener.local_addr()?;
+        eprintln!(
+            "gzrs: native mode, server, {}, gzrs {}: `{class}` on http://{bound}{}",
+            match std::env::consts::ARCH {
+                "aarch64" => "arm64",
+                other => other,
+            },
+            env!("CARGO_PKG_VERSION"),
+            config.base_path.as_deref().unwrap_or("/")
+        );
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = listener.accept() => accepted?,
+                _ = terminate.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+            };
+            let (service, base) = (service.clone(), config.base_path.clone());
+            tokio::task::spawn_local(async move {
+                let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
+                    let (service, base) = (service.clone(), base.clone());
+                    async move { Ok::<_, Infallible>(handle(service, request, base).await) }
+                });
+                // A client that goes away mid-request ends its connection, nothing else.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), handler)
+                    .await;
+            });
+        }
+        Ok(())
+    })
+}
+
+/// One HTTP request through the service, as gzrs-core gives it its meaning.
+async fn handle<S, B>(
+    service: S,
+    request: Request<Incoming>,
+    base_path: Option<String>,
+) -> Response<Full<Bytes>>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    let (parts, body) = request.into_parts();
+    // One byte past the limit is enough for gzrs-core to refuse it with its 413.
+    let body = match Limited::new(body, limits::MAX_BODY_BYTES + 1)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            return to_http(
+                gzrs_core::ContractError {
+                    status: http::StatusCode::PAYLOAD_TOO_LARGE,
+                    message: format!(
+                        "the request body is over gzrs's limit of {} bytes (6 MiB)",
+                        limits::MAX_BODY_BYTES
+                    ),
+                }
+                .into(),
+            );
+        }
+        Err(error) => {
+            return to_http(ResponseObject::error(
+                http::StatusCode::BAD_REQUEST,
+                &format!("the request body could not be read: {error}"),
+            ))
+        }
+    };
+    let mut headers: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match headers.iter_mut().find(|(n, _)| n == name.as_str()) {
+            Some((_, values)) => values.push(value),
+            None => headers.push((name.as_str().to_owned(), vec![value])),
+        }
+    }
+    let object = RequestObject {
+        http: Some(HttpInfo {
+            method: Some(parts.method.as_str().to_owned()),
+            path: None,
+        }),
+        headers: Some(Pairs(headers)),
+        url: Some(
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned(),
+        ),
+        base_path,
+        ..RequestObject::default()
+    };
+    let has_body = !body.is_empty() || parts.headers.contains_key(http::header::CONTENT_LENGTH);
+    to_http(answer(service, object, has_body.then_some(body)).await)
+}
+
+fn to_http(answer: ResponseObject) -> Response<Full<Bytes>> {
+    let body = Bytes::copy_from_slice(answer.body.as_bytes());
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() =
+        http::StatusCode::from_u16(answer.status_code).unwrap_or(http::StatusCode::OK);
+    *response.headers_mut() = answer.headers;
+    response
+}
