@@ -117,7 +117,9 @@ pub fn module_files(out: &Path) -> Result<Vec<String>> {
         Ok(())
     }
     let mut found = Vec::new();
-    walk(out, &out.join("gzrs"), &mut found)?;
+    if out.join("gzrs").is_dir() {
+        walk(out, &out.join("gzrs"), &mut found)?;
+    }
     found.sort();
     // The entry first (workerd's rule); server.mjs is Node's and imports node:http.
     found.insert(0, "handler.mjs".to_string());

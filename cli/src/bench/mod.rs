@@ -14,6 +14,7 @@ mod null_runtime;
 mod remote;
 mod report;
 mod stats;
+mod web;
 
 use std::path::PathBuf;
 
@@ -65,6 +66,14 @@ pub struct BenchArgs {
     /// mode adds per request), or both, one after the other.
     #[arg(long, value_enum, default_value_t = Provider::Both)]
     provider: Provider,
+    /// Where to measure: `genezio` (both providers' models, with a TypeScript class as the
+    /// floor) or `web` (on each JavaScript runtime: the wasm fetch handler, the native server,
+    /// and a JavaScript fetch handler with the same routes as the floor).
+    #[arg(long, value_enum, default_value_t = crate::Platform::Genezio)]
+    platform: crate::Platform,
+    /// With `--platform web`: the runtimes to measure on, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [crate::web::Runtime::Node, crate::web::Runtime::Deno, crate::web::Runtime::Bun, crate::web::Runtime::Workerd])]
+    runtimes: Vec<crate::web::Runtime>,
     /// The Node runtime loop that runs the aws bundles.
     #[arg(long, value_enum, default_value_t = NodeRuntime::Auto)]
     node_runtime: NodeRuntime,
@@ -219,6 +228,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let reports = if !args.urls.is_empty() {
         vec![remote::run(&args, routes)?]
+    } else if args.platform == crate::Platform::Web {
+        web::run(&args, routes)?
+    } else if args.platform == crate::Platform::Server {
+        bail!("gzrs bench --platform web measures the native server beside the fetch handlers")
     } else {
         let mut reports = Vec::new();
         if matches!(args.provider, Provider::Aws | Provider::Both) {
