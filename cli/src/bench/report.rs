@@ -103,6 +103,11 @@ pub fn table(report: &Report) -> String {
                 .as_deref()
                 .unwrap_or("a Node runtime loop")
         ),
+        ("web", Some(runtime)) => format!(
+            "on {runtime}: gzrs's wasm fetch handler and a JavaScript fetch handler with the same \
+             routes (the floor), each served by {runtime}, and gzrs's native server, each its own \
+             process on this machine"
+        ),
         _ => "deployed endpoints over HTTP".into(),
     };
     let _ = writeln!(out, "\ngzrs bench: {} ({how})", report.app);
@@ -127,8 +132,9 @@ pub fn table(report: &Report) -> String {
              differences to the floor's start in the same round):",
             report.cold_starts
         );
-        let init = match report.provider {
-            Some("cloud") => "spawn to listening (imported)",
+        let init = match (report.kind, report.provider) {
+            ("web", _) => "CPU time to first response",
+            (_, Some("cloud")) => "spawn to listening (imported)",
             _ => "spawn to init done",
         };
         let mut table = vec![vec![
