@@ -313,3 +313,69 @@ fn remote_mode_ranks_servers_by_latency() {
         "{stdout}"
     );
 }
+
+/// `gzrs bench --platform web` on two runtimes: each report has the JavaScript floor, the wasm
+/// fetch handler and the native server, each with its cold starts (wall and CPU time), warm
+/// latencies and throughput, no errors, and `POST /echo` found.
+#[test]
+fn the_web_bench_measures_wasm_native_and_javascript_on_each_runtime() {
+    let json = out_file("web.json");
+    let output = bench(
+        &[
+            "--platform",
+            "web",
+            "--runtimes",
+            "node,workerd",
+            "--cold",
+            "2",
+            "--requests",
+            "20",
+            "--json",
+            json.to_str().unwrap(),
+            "examples/hello",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reports: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let reports = reports.as_object().expect("one report per runtime");
+    let runtimes: Vec<&str> = reports.keys().map(String::as_str).collect();
+    assert_eq!(runtimes, ["node", "workerd"]);
+    for report in reports.values() {
+        let routes = report["routes"].to_string();
+        assert!(routes.contains("/echo"), "{routes}");
+        for name in ["javascript", "wasm", "native"] {
+            let c = contestant(report, name);
+            assert!(c["failed"].is_null(), "{name}: {}", c["failed"]);
+            let figures = &c["figures"];
+            for figure in [
+                "init_ms",
+                "first_response_ms",
+                "sequential_ms",
+                "concurrent_ms",
+            ] {
+                assert_eq!(
+                    figures[figure]["count"],
+                    if figure.ends_with("response_ms") || figure == "init_ms" {
+                        2
+                    } else {
+                        20
+                    },
+                    "{name} {figure}: {figures}"
+                );
+                assert!(
+                    figures[figure]["p50"].as_f64().unwrap() > 0.0,
+                    "{name} {figure}"
+                );
+            }
+            assert!(figures["throughput_rps"].as_f64().unwrap() > 0.0);
+            assert_eq!(figures["errors"], 0, "{name}");
+        }
+    }
+    assert!(stdout.contains("CPU time to first response"), "{stdout}");
+}

@@ -305,6 +305,7 @@ fn model(report: &Report) -> &'static str {
     match (report.kind, report.provider) {
         ("local", Some(provider)) => provider,
         ("local", None) => "aws",
+        ("web", Some(runtime)) => runtime,
         _ => "remote",
     }
 }
