@@ -14,6 +14,20 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A crate `name` of its own workspace in `dir`, with `dependencies` (TOML lines) and `lib` as
+/// its `src/lib.rs`; its directory.
+fn scratch_crate(dir: &Path, name: &str, dependencies: &str, lib: &str) -> PathBuf {
+    let krate = dir.join(name);
+    fs::create_dir_all(krate.join("src")).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dependencies}\n[workspace]\n"),
+    )
+    .unwrap();
+    fs::write(krate.join("src/lib.rs"), lib).unwrap();
+    krate
+}
+
 /// Runs gzrs; wasm builds share this repository's target dir so dependencies compile once.
 fn gzrs(args: &[&str], cwd: &Path) -> Output {
     Command::new(gzrs_tests::gzrs())
@@ -479,24 +493,16 @@ fn a_wasm_build_failure_names_the_crate_at_fault_and_the_fix() {
 #[test]
 fn a_service_that_calls_javascript_bindings_is_refused_and_one_that_only_names_them_builds() {
     let dir = scratch("js-bindings");
-    let krate = dir.join("fetcher");
-    fs::create_dir_all(krate.join("src")).unwrap();
-    fs::write(
-        krate.join("Cargo.toml"),
-        r#"[package]
-name = "fetcher"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-axum = { version = "0.8", default-features = false }
+    let krate = scratch_crate(
+        &dir,
+        "fetcher",
+        r#"axum = { version = "0.8", default-features = false }
 js-sys = "0.3"
 serde = { version = "1", features = ["derive"] }
 
-[workspace]
 "#,
-    )
-    .unwrap();
+        "pub fn app() -> axum::Router { axum::Router::new() }\n",
+    );
     let calls = "pub fn app() -> axum::Router {\n    axum::Router::new().route(\"/\", axum::routing::get(|| async { js_sys::Date::now().to_string() }))\n}\n";
     fs::write(krate.join("src/lib.rs"), calls).unwrap();
     let refused = build_wasm("fetcher", &dir.join("out"), &dir);
@@ -533,28 +539,15 @@ serde = { version = "1", features = ["derive"] }
 #[test]
 fn a_service_with_aws_lc_is_refused_before_compiling_with_the_feature_to_change() {
     let dir = scratch("aws-lc");
-    let krate = dir.join("signer");
-    fs::create_dir_all(krate.join("src")).unwrap();
-    fs::write(
-        krate.join("Cargo.toml"),
-        r#"[package]
-name = "signer"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-axum = { version = "0.8", default-features = false }
+    scratch_crate(
+        &dir,
+        "signer",
+        r#"axum = { version = "0.8", default-features = false }
 jsonwebtoken = { version = "10", features = ["aws_lc_rs"] }
 
-[workspace]
 "#,
-    )
-    .unwrap();
-    fs::write(
-        krate.join("src/lib.rs"),
         "pub fn app() -> axum::Router { axum::Router::new() }\n",
-    )
-    .unwrap();
+    );
     let refused = build_wasm("signer", &dir.join("out"), &dir);
     let log = stderr(&refused);
     assert!(!refused.status.success(), "{log}");
@@ -578,29 +571,16 @@ jsonwebtoken = { version = "10", features = ["aws_lc_rs"] }
 #[test]
 fn a_service_named_like_gzrs_gets_its_features_from_its_own_graph() {
     let dir = scratch("gzrs-named");
-    let krate = dir.join("gzrs-named");
-    fs::create_dir_all(krate.join("src")).unwrap();
-    fs::write(
-        krate.join("Cargo.toml"),
-        r#"[package]
-name = "gzrs-named"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-axum = { version = "0.8", default-features = false }
+    scratch_crate(
+        &dir,
+        "gzrs-named",
+        r#"axum = { version = "0.8", default-features = false }
 tracing = "0.1"
 tokio = { version = "1", features = ["time"] }
 
-[workspace]
 "#,
-    )
-    .unwrap();
-    fs::write(
-        krate.join("src/lib.rs"),
         "pub fn app() -> axum::Router { axum::Router::new() }\n",
-    )
-    .unwrap();
+    );
     let built = build_wasm("gzrs-named", &dir.join("out"), &dir);
     assert!(built.status.success(), "{}", stderr(&built));
     let entry = gzrs_tests::repo_root().join("target/gzrs/entry-wasm/gzrs-named/Cargo.toml");

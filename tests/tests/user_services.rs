@@ -152,6 +152,46 @@ fn normalized(answer: &Answer) -> Answer {
     answer
 }
 
+/// Runs `scenario` through `send` and holds it to `expected` (normalized), `also`, and the
+/// `log_lines` in `log()`: one problem block titled `what`, or none.
+fn check_run(
+    what: &str,
+    expected: &[(String, Answer)],
+    scenario: Scenario,
+    send: &mut dyn FnMut(Case) -> Result<Answer, String>,
+    log: &dyn Fn() -> String,
+    log_lines: &[&str],
+    also: fn(&[(String, Answer)]) -> Vec<String>,
+) -> Option<String> {
+    let got = scenario(&mut |case| {
+        send(case).unwrap_or_else(|error| Answer {
+            status: 599,
+            headers: Default::default(),
+            body: error.into_bytes(),
+        })
+    });
+    let mut problems = Vec::new();
+    for ((name, want), (_, have)) in expected.iter().zip(&got) {
+        problems.extend(compare(name, &normalized(want), &normalized(have)));
+    }
+    problems.extend(also(&got));
+    let log = log();
+    for line in log_lines {
+        if !log.contains(line) {
+            problems.push(format!("the log lacks {line:?}"));
+        }
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    let tail: Vec<&str> = log.lines().rev().take(40).collect();
+    Some(format!(
+        "--- {what} ---\n{}\n--- output ---\n{}",
+        problems.join("\n"),
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    ))
+}
+
 fn check_service(
     crate_dir: &str,
     class: &str,
@@ -173,38 +213,15 @@ fn check_service(
         let local =
             GenezioLocal::start_with_env(&project, class, "api", &[("GZRS_USER_VALUE", ENV_VALUE)]);
         let agent = http_agent();
-        let got = scenario(&mut |case| {
-            local.send(&agent, &case).unwrap_or_else(|error| Answer {
-                status: 599,
-                headers: Default::default(),
-                body: error.into_bytes(),
-            })
-        });
-        let mut mode_problems = Vec::new();
-        for ((name, want), (_, have)) in expected.iter().zip(&got) {
-            mode_problems.extend(compare(name, &normalized(want), &normalized(have)));
-        }
-        mode_problems.extend(also(&got));
-        let log = local.log();
-        for line in log_lines {
-            if !log.contains(line) {
-                mode_problems.push(format!("the log lacks {line:?}"));
-            }
-        }
-        if !mode_problems.is_empty() {
-            problems.push(format!(
-                "--- {mode} mode ---\n{}\n--- genezio local output ---\n{}",
-                mode_problems.join("\n"),
-                log.lines()
-                    .rev()
-                    .take(40)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ));
-        }
+        problems.extend(check_run(
+            &format!("{mode} mode"),
+            &expected,
+            scenario,
+            &mut |case| local.send(&agent, &case),
+            &|| local.log(),
+            log_lines,
+            also,
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -236,38 +253,15 @@ fn check_service_on_web(
             "/",
         );
         let agent = http_agent();
-        let got = scenario(&mut |case| {
-            gzrs_tests::checks::Server::send(&local, &agent, &case).unwrap_or_else(|error| Answer {
-                status: 599,
-                headers: Default::default(),
-                body: error.into_bytes(),
-            })
-        });
-        let mut runtime_problems = Vec::new();
-        for ((name, want), (_, have)) in expected.iter().zip(&got) {
-            runtime_problems.extend(compare(name, &normalized(want), &normalized(have)));
-        }
-        runtime_problems.extend(also(&got));
-        let log = local.log();
-        for line in log_lines {
-            if !log.contains(line) {
-                runtime_problems.push(format!("the log lacks {line:?}"));
-            }
-        }
-        if !runtime_problems.is_empty() {
-            problems.push(format!(
-                "--- {runtime} ---\n{}\n--- output ---\n{}",
-                runtime_problems.join("\n"),
-                log.lines()
-                    .rev()
-                    .take(40)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ));
-        }
+        problems.extend(check_run(
+            runtime,
+            &expected,
+            scenario,
+            &mut |case| gzrs_tests::checks::Server::send(&local, &agent, &case),
+            &|| local.log(),
+            log_lines,
+            also,
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
