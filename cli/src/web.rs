@@ -129,6 +129,25 @@ pub fn module_files(out: &Path) -> Result<Vec<String>> {
 /// A workerd config serving the build on `address` (`*:8080`, `127.0.0.1:8787`), with `text`
 /// bindings (the service's environment on Workers).
 pub fn workerd_config(modules: &[String], address: &str, bindings: &[(String, String)]) -> String {
+    workerd_config_with(modules, address, bindings, false)
+}
+
+/// [`workerd_config`], with `local_network` opening the service's outbound fetches to private
+/// and loopback addresses too (workerd allows public ones only by default): for `gzrs local`.
+pub fn workerd_config_with(
+    modules: &[String],
+    address: &str,
+    bindings: &[(String, String)],
+    local_network: bool,
+) -> String {
+    let (network_service, outbound) = if local_network {
+        (
+            ",\n    (name = \"internet\", network = (allow = [\"public\", \"private\", \"local\"]))",
+            "\n  globalOutbound = \"internet\",",
+        )
+    } else {
+        ("", "")
+    };
     let modules: Vec<String> = modules
         .iter()
         .map(|name| {
@@ -151,7 +170,9 @@ pub fn workerd_config(modules: &[String], address: &str, bindings: &[(String, St
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .service) ],
+  services = [
+    (name = "main", worker = .service){network_service}
+  ],
   sockets = [ (name = "http", address = {address:?}, http = (), service = "main") ],
 );
 
@@ -159,7 +180,7 @@ const service :Workerd.Worker = (
   modules = [
 {modules}
   ],
-  compatibilityDate = "{COMPATIBILITY_DATE}",
+  compatibilityDate = "{COMPATIBILITY_DATE}",{outbound}
   bindings = [
 {bindings}
   ],
@@ -312,7 +333,7 @@ impl Runtime {
                 let modules = module_files(out)?;
                 fs::write(
                     &config,
-                    workerd_config(&modules, &format!("127.0.0.1:{port}"), vars),
+                    workerd_config_with(&modules, &format!("127.0.0.1:{port}"), vars, true),
                 )
                 .with_context(|| format!("could not write {}", config.display()))?;
                 command.args(["serve", "workerd-local.capnp"]);

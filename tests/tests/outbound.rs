@@ -19,13 +19,30 @@ fn check(mode_options: &[&str], name: &str) {
     .unwrap();
     let local =
         GenezioLocal::start_with_env(&project, "Outbound", "api", &[("GZRS_TEST_VALUE", VALUE)]);
-    let upstream = upstream::start();
     let agent = http_agent();
-    let get = |target: &str| -> Answer {
-        local
-            .send(&agent, &Case::get(target, target))
-            .unwrap_or_else(|e| panic!("{e}\n{}", local.log()))
-    };
+    let problems = check_outbound(
+        &|target| local.send(&agent, &Case::get(target, target)),
+        &|| local.log(),
+        true,
+    );
+    assert!(
+        problems.is_empty(),
+        "{}\n\n--- genezio local output ---\n{}",
+        problems.join("\n"),
+        local.log()
+    );
+}
+
+/// The outbound service's checks through `send`, its log read with `log`; with `dotenv`, the
+/// variable Genezio reads from `server/.env` too.
+fn check_outbound(
+    send: &(dyn Fn(&str) -> Result<Answer, String> + Sync),
+    log: &(dyn Fn() -> String + Sync),
+    dotenv: bool,
+) -> Vec<String> {
+    let upstream = upstream::start();
+    let get =
+        |target: &str| -> Answer { send(target).unwrap_or_else(|e| panic!("{e}\n{}", log())) };
     let text = |answer: &Answer| String::from_utf8_lossy(&answer.body).into_owned();
     let mut problems = Vec::new();
     let mut expect = |ok: bool, what: String| {
@@ -39,11 +56,13 @@ fn check(mode_options: &[&str], name: &str) {
         env.status == 200 && text(&env) == VALUE,
         format!("[env] {} {:?}", env.status, text(&env)),
     );
-    let dotenv = get("/env/GZRS_DOTENV_VALUE");
-    expect(
-        dotenv.status == 200 && text(&dotenv) == "from the .env file",
-        format!("[.env] {} {:?}", dotenv.status, text(&dotenv)),
-    );
+    if dotenv {
+        let dotenv = get("/env/GZRS_DOTENV_VALUE");
+        expect(
+            dotenv.status == 200 && text(&dotenv) == "from the .env file",
+            format!("[.env] {} {:?}", dotenv.status, text(&dotenv)),
+        );
+    }
     let unset = get("/env/GZRS_SURELY_UNSET");
     expect(unset.status == 404, format!("[env unset] {}", unset.status));
 
@@ -128,7 +147,7 @@ fn check(mode_options: &[&str], name: &str) {
 
     // One log line per request, with its level, and the failed fetch as a warning.
     std::thread::sleep(Duration::from_millis(500));
-    let log = local.log();
+    let log = log();
     expect(
         log.lines()
             .any(|l| l.contains("INFO") && l.contains("GET /now -> 200")),
@@ -139,11 +158,7 @@ fn check(mode_options: &[&str], name: &str) {
             .any(|l| l.contains("WARN") && l.contains("no-such-host.invalid")),
         "[logs] no WARN line for the failed fetch".into(),
     );
-    assert!(
-        problems.is_empty(),
-        "{}\n\n--- genezio local output ---\n{log}",
-        problems.join("\n")
-    );
+    problems
 }
 
 #[test]
@@ -157,4 +172,35 @@ fn outbound_in_native_mode() {
         &["--mode", "native", "--arch", "x86_64"],
         "outbound-native-x86_64",
     );
+}
+
+/// `gzrs_platform::fetch`, timers, randomness, clocks and the environment through the fetch
+/// handler on every runtime (workerd's outbound network opened to loopback by `gzrs local`).
+#[test]
+fn outbound_on_every_web_runtime() {
+    let mut problems = Vec::new();
+    for runtime in gzrs_tests::web::RUNTIMES {
+        let local = gzrs_tests::web::WebLocal::start(
+            "examples/outbound",
+            "outbound",
+            runtime,
+            &[("GZRS_TEST_VALUE", VALUE)],
+            &[],
+            "/now",
+        );
+        let agent = http_agent();
+        let found = check_outbound(
+            &|target| gzrs_tests::checks::Server::send(&local, &agent, &Case::get(target, target)),
+            &|| local.log(),
+            false,
+        );
+        if !found.is_empty() {
+            problems.push(format!(
+                "--- {runtime} ---\n{}\n{}",
+                found.join("\n"),
+                local.log()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
