@@ -666,7 +666,7 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
 }
 
 /// A dependency spec (`{ path = "..." }` or `"=0.1.0"`) with `features` added.
-fn with_features(spec: &str, features: &[&str]) -> String {
+pub(crate) fn with_features(spec: &str, features: &[&str]) -> String {
     let list = features
         .iter()
         .map(|f| format!("{f:?}"))

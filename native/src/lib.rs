@@ -10,7 +10,8 @@
 //! - **the sidecar** ([`sidecar`]): `--sidecar SOCKET` serves request objects that the class
 //!   forwards over a unix socket, where there is no Runtime API to take over (`genezio local`,
 //!   genezio-cloud);
-//! - **the server** ([`http_server`]): anywhere else (a container), it serves HTTP on `$PORT` itself,
+//! - **the server** (`http_server`, with the `server` feature): anywhere else (a container),
+//!   it serves HTTP on `$PORT` itself,
 //!   with a class's typed methods at `POST /<Class>`.
 //!
 //! Both go through [`gzrs_core`], as the wasm mode does, so a request means the same thing in
@@ -21,6 +22,7 @@
 //! A user never calls this crate: `gzrs build --mode native` generates the `main` that does,
 //! `gzrs_native::start(user_crate::app, "Class", "method")`.
 
+#[cfg(feature = "server")]
 pub mod http_server;
 pub mod integrity;
 pub mod lambda;
@@ -60,8 +62,11 @@ fn role(args: &[String], runtime_api: Option<&str>) -> Role {
     match args {
         [flag, socket] if flag == "--sidecar" => Role::Sidecar(socket.clone()),
         [] if runtime_api.is_some_and(|api| !api.is_empty()) => Role::Trap,
-        [] => Role::Http,
-        [flag] if flag == "--http" => Role::Http,
+        [] if cfg!(feature = "server") => Role::Http,
+        [flag] if flag == "--http" && cfg!(feature = "server") => Role::Http,
+        [] => Role::Usage(
+            "AWS_LAMBDA_RUNTIME_API is not set, so there is no Lambda to serve (`gzrs build --platform server` builds an executable that serves HTTP itself)".to_string(),
+        ),
         other => Role::Usage(format!(
             "unexpected arguments {other:?} (no arguments serves HTTP on $PORT, or takes over the Lambda Runtime API where there is one)"
         )),
@@ -138,7 +143,10 @@ where
     let result = match role(&args, runtime_api.as_deref()) {
         Role::Trap => lambda::run(service, target),
         Role::Sidecar(socket) => sidecar::run(service, &socket).map_err(Into::into),
+        #[cfg(feature = "server")]
         Role::Http => http_server::run(service, class).map_err(Into::into),
+        #[cfg(not(feature = "server"))]
+        Role::Http => unreachable!("the HTTP role needs the `server` feature"),
         Role::Usage(why) => {
             eprintln!(
                 "gzrs: this is the native half of the gzrs service `{class}`, started by its Genezio class; {why}.\n\
@@ -171,9 +179,13 @@ mod tests {
             Role::Sidecar("/tmp/s".into())
         );
         assert_eq!(role(&[], Some("127.0.0.1:9001")), Role::Trap);
-        assert_eq!(role(&[], None), Role::Http);
-        assert_eq!(role(&[], Some("")), Role::Http);
-        assert_eq!(role(&args(&["--http"]), Some("127.0.0.1:9001")), Role::Http);
+        let http = |role: Role| match cfg!(feature = "server") {
+            true => role == Role::Http,
+            false => matches!(role, Role::Usage(_)),
+        };
+        assert!(http(role(&[], None)));
+        assert!(http(role(&[], Some(""))));
+        assert!(http(role(&args(&["--http"]), Some("127.0.0.1:9001"))));
         assert!(matches!(role(&args(&["--sidecar"]), None), Role::Usage(_)));
     }
 }
