@@ -309,6 +309,8 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
 }
 
 fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
+    // The arguments before the crate: a missing --mode is said as such.
+    args.mode()?;
     let krate = project::UserCrate::load(&args.path)?;
     build_crate(&krate, args)
 }
