@@ -58,7 +58,7 @@ export function callTooLarge(rawBody) {
 
 // gzrs-core's limit on a decoded body (its `limits` module states them all). The hosts check it
 // too, before the body is copied to the service, so an oversized body costs nothing there.
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /**
  * A 413 for a raw body (text, or bytes) over the limit once decoded, as gzrs-core would answer it (base64 is
@@ -77,11 +77,7 @@ export function oversizedBody(rawBody, base64) {
         : rawBody.length * 3 > MAX_BODY_BYTES
           ? utf8Length(rawBody)
           : 0;
-  if (bytes <= MAX_BODY_BYTES) return undefined;
-  return errorResponse(
-    413,
-    `the request body is ${bytes} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`,
-  );
+  return bytes <= MAX_BODY_BYTES ? undefined : bodyTooLarge(bytes);
 }
 
 export function errorResponse(statusCode, message) {
@@ -92,6 +88,14 @@ export function errorResponse(statusCode, message) {
   };
 }
 
+
+/** gzrs-core's 413 for a body of `bytes`. */
+export function bodyTooLarge(bytes) {
+  return errorResponse(
+    413,
+    `the request body is ${bytes} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`,
+  );
+}
 
 /** The UTF-8 length of `text`, without keeping the bytes where the runtime can say it. */
 export function utf8Length(text) {

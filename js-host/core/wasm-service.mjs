@@ -1,7 +1,7 @@
 // gzrs wasm service host, platform-neutral: runs a gzrs service compiled to wasm32-wasip1 and
-// hands it requests as gzrs-core reads them. It uses nothing of any one runtime (no `node:`
-// module; Node's Buffer only where there is one), so every adapter shares it: Genezio's class (../wasm-host.mjs) and the
-// fetch handler for Node, Deno, Bun and workerd (../web/handler.mjs).
+// hands it requests as gzrs-core reads them. It needs nothing of any one runtime (no `node:`
+// module; Node's Buffer only where there is one), so every adapter shares it: Genezio's class
+// (../wasm-host.mjs) and the fetch handler for Node, Deno, Bun and workerd (../web/fetch-handler.mjs).
 //
 // The instance (gzrs-wasm) exports `gzrs_start(task, buffer, metaLength, bodyLength)` and
 // `gzrs_poll(task)`, and answers a finished task through the `respond` import; this file is the

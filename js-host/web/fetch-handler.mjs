@@ -5,12 +5,10 @@
 // service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
 // the environment, randomness and time are reached, and each is feature-detected.
 import { WasmService } from "./core/wasm-service.mjs";
-import { errorResponse } from "./core/protocol.mjs";
+import { MAX_BODY_BYTES, bodyTooLarge } from "./core/protocol.mjs";
 
 // Written in by `gzrs build`.
 const GZRS_VERSION = "__GZRS_VERSION__";
-/** gzrs-core's limit on a body (see core/src/limits.rs): checked before the body is read. */
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** Statuses whose response has no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -111,9 +109,7 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
         // Read to the end, unkept: a client still sending would otherwise see its connection
         // cut instead of the answer (workerd cuts it).
         await request.body?.pipeTo(new WritableStream()).catch(() => {});
-        return toResponse(
-          errorResponse(413, `the request body is ${length} bytes, over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)`),
-        );
+        return toResponse(bodyTooLarge(length));
       }
       const url = new URL(request.url);
       const headers = {};

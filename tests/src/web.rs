@@ -7,7 +7,6 @@
 //! cargo's cache makes every build after the first a no-op: the module is compiled once.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
@@ -49,7 +48,7 @@ impl WebLocal {
         options: &[&str],
         ready: &str,
     ) -> Self {
-        let port = free_port();
+        let port = crate::local::free_port();
         let out = repo_root()
             .join("target/gzrs-tests")
             .join(format!("web-{name}-{runtime}"));
@@ -128,9 +127,4 @@ impl crate::checks::Server for WebLocal {
         crate::local::send(agent, &self.url(&case.target), case)
             .map_err(|error| format!("[{}] {error}", self.runtime))
     }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("a bound address").port()
 }
