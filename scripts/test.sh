@@ -17,7 +17,17 @@ echo "==> node --test js-host/test/"
 GZRS_FIXTURE_PROJECT="$FIXTURE" node --test js-host/test/
 
 echo "==> cargo test --workspace"
-cargo test --workspace --no-fail-fast
+# Kept in a log too: a failing test's message is printed again at the very end, where a long
+# run's output is read first.
+TEST_LOG="$REPO/target/gzrs-tests/cargo-test.log"
+mkdir -p "$(dirname "$TEST_LOG")"
+if ! cargo test --workspace --no-fail-fast 2>&1 | tee "$TEST_LOG"; then
+  echo
+  echo "==> failed tests, their messages again (all output: $TEST_LOG)"
+  # Each test binary's `failures:` block: every failed test's output, then their names.
+  awk '/^failures:$/ { on = 1 } on { print } /^test result:/ { on = 0 }' "$TEST_LOG" | tail -c 20000
+  exit 101
+fi
 
 # gzrs-class's `serve` (what generated entries turn on) is off in the workspace build.
 echo "==> cargo test -p gzrs-class --features serve"
