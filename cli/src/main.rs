@@ -316,6 +316,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {
 }
 
 fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<PathBuf> {
+    let _lock = project::BuildLock::take(&krate.target_dir)?;
     let mut krate = krate.clone();
     krate.typed = describe::describe(&krate, args.verbose)?;
     let krate = &krate;
@@ -337,11 +338,6 @@ fn build_crate(krate: &project::UserCrate, args: &BuildArgs) -> anyhow::Result<P
         return Ok(out);
     }
     if args.platform == Platform::Web {
-        if krate.typed.is_some() {
-            crate::progress::warn(
-                "typed methods are not served on --platform web yet: only the HTTP routes are",
-            );
-        }
         let module = wasm::build(krate, args)?;
         web::write(krate, &out, module, args.base_path.as_deref())?;
         return Ok(out);
