@@ -14,6 +14,7 @@
 //! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
 //! thing in each.
 
+pub mod compact;
 mod error;
 pub mod lambda;
 pub mod limits;

@@ -56,6 +56,26 @@ export function callTooLarge(rawBody) {
   return oversized && new Error(JSON.parse(oversized.body).error);
 }
 
+/**
+ * The compact request head (gzrs-core's `compact` module decides what it means): the method,
+ * the URL as the runtime gives it, the base path, then each header's name and value, on lines
+ * of their own. None of them can hold a newline: the runtime's Request and Headers refuse one.
+ * @param headers an iterable of [name, value] pairs
+ */
+export function compactHead(method, url, basePath, headers) {
+  let head = `\x01${method}\n${url}\n${basePath}`;
+  for (const [name, value] of headers) head += `\n${name}\n${value}`;
+  return head;
+}
+
+/** A compact response head (the status, then header names and values on lines of their own). */
+export function compactResponse(head, body) {
+  const lines = head.split("\n");
+  const headers = [];
+  for (let i = 1; i + 1 < lines.length; i += 2) headers.push([lines[i], lines[i + 1]]);
+  return { statusCode: Number(lines[0]), headers, body };
+}
+
 // gzrs-core's limit on a decoded body (its `limits` module states them all). The hosts check it
 // too, before the body is copied to the service, so an oversized body costs nothing there.
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;

@@ -10,7 +10,7 @@
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
 // `#recover`: the requests in flight on the dead instance answer 500 and a fresh instance, from
 // the same compiled module, serves the next one.
-import { callObject, callResult, callTooLarge, errorResponse, oversizedBody } from "./protocol.mjs";
+import { callObject, callResult, callTooLarge, compactResponse, errorResponse, oversizedBody } from "./protocol.mjs";
 import { createWasi } from "./wasi.mjs";
 
 const encoder = new TextEncoder();
@@ -82,7 +82,9 @@ export class WasmService {
   }
 
   /**
-   * Answers one request: `meta`, the request object's JSON without its body; `rawBody`, the
+   * Answers one request: `meta`, the request's head (the request object's JSON without its
+   * body, or a compact head from `compactHead`, answered with headers as [name, value] pairs
+   * and the body as bytes); `rawBody`, the
    * body (text, or bytes as they are), or undefined; `base64`, whether text is base64; `method`,
    * the HTTP method (which decides whether it may run again after another request's panic).
    * The answer is a response object, its binary body (if any) made by `platform.binaryBody`.
@@ -206,8 +208,16 @@ export class WasmService {
           console.error(`gzrs: the service ${text(detailPtr, detailLen)}`);
         },
         respond: (task, headPtr, headLen, bodyPtr, bodyLen, hasBinary) => {
-          const response = JSON.parse(text(headPtr, headLen));
-          if (hasBinary) response.body = binaryBody(new Uint8Array(memory(), bodyPtr, bodyLen));
+          // The answer comes in the request's form: JSON (`{...}`), or a compact head.
+          const head = text(headPtr, headLen);
+          const body = hasBinary ? binaryBody(new Uint8Array(memory(), bodyPtr, bodyLen)) : undefined;
+          let response;
+          if (head.charCodeAt(0) === 123) {
+            response = JSON.parse(head);
+            if (hasBinary) response.body = body;
+          } else {
+            response = compactResponse(head, body);
+          }
           const waiting = this.#pending.get(task);
           if (waiting) {
             this.#pending.delete(task);

@@ -5,7 +5,7 @@
 // service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
 // the environment, randomness and time are reached, and each is feature-detected.
 import { WasmService } from "./core/wasm-service.mjs";
-import { MAX_BODY_BYTES, bodyTooLarge } from "./core/protocol.mjs";
+import { MAX_BODY_BYTES, bodyTooLarge, compactHead } from "./core/protocol.mjs";
 
 // Written in by `gzrs build`.
 const GZRS_VERSION = "__GZRS_VERSION__";
@@ -111,27 +111,19 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
         await request.body?.pipeTo(new WritableStream()).catch(() => {});
         return toResponse(bodyTooLarge(length));
       }
-      const url = new URL(request.url);
-      const headers = {};
-      for (const [name, value] of request.headers) (headers[name] ??= []).push(value);
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-      const meta = JSON.stringify({
-        http: { method: request.method },
-        url: url.pathname + url.search,
-        basePath,
-        headers,
-      });
-      return toResponse(await service.handle(meta, body, false, request.method));
+      const head = compactHead(request.method, request.url, basePath, request.headers);
+      return toResponse(await service.handle(head, body, false, request.method));
     },
   };
 }
 
-/** A response object (gzrs-core's answer) as a standard Response. */
+/**
+ * An answer as a standard Response: the service's (headers as [name, value] pairs), or one the
+ * host made itself (an error object, its headers an object).
+ */
 function toResponse(answer) {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
-  }
+  const headers = Array.isArray(answer.headers) ? answer.headers : Object.entries(answer.headers ?? {});
   const status = Number(answer.statusCode ?? 200);
   return new Response(NULL_BODY.has(status) ? null : answer.body, { status, headers });
 }

@@ -44,8 +44,8 @@ type Handler = Box<dyn Fn(RequestObject, Option<Bytes>) -> Task>;
 
 thread_local! {
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
-    /// Futures still pending, by the id the host gave them.
-    static TASKS: RefCell<HashMap<u32, Task, TaskIds>> = RefCell::new(HashMap::default());
+    /// Futures still pending, by the id the host gave them, each with how it answers.
+    static TASKS: RefCell<HashMap<u32, (Task, Head), TaskIds>> = RefCell::new(HashMap::default());
 }
 
 /// Task ids are distinct counters chosen by the host: they need no hashing.
@@ -112,12 +112,25 @@ where
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
 }
 
-/// Starts a request as task `task`: `meta` is the request object as JSON without its body,
-/// `raw_body` the bytes of `rawBody` as Genezio delivered it. Polls it once (most handlers
-/// finish there) and answers whether it is done; a done task has answered through the host's
-/// `respond`.
+/// How a task's answer is written for the host: as the request came.
+#[derive(Clone, Copy)]
+enum Head {
+    /// The response object's JSON, a text body inline (Genezio's hosts).
+    Json,
+    /// gzrs-core's compact head, the body always apart (the fetch handler).
+    Compact,
+}
+
+/// Starts a request as task `task`: `meta` is the request's head (the request object as JSON
+/// without its body, or gzrs-core's compact head), `raw_body` the body's bytes as the host
+/// received them. Polls it once (most handlers finish there) and answers whether it is done; a
+/// done task has answered through the host's `respond`.
 fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
-    let future: Task = match RequestObject::from_json(meta) {
+    let head = match meta.first() {
+        Some(&gzrs_core::compact::COMPACT_HEAD) => Head::Compact,
+        _ => Head::Json,
+    };
+    let future: Task = match RequestObject::from_head(meta) {
         Ok(object) => HANDLER.with(|slot| match slot.borrow().as_ref() {
             Some(handler) => handler(object, raw_body),
             None => Box::pin(std::future::ready(ResponseObject::from(
@@ -128,7 +141,7 @@ fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
         }),
         Err(err) => Box::pin(std::future::ready(ResponseObject::from(err))),
     };
-    let done = poll_task(task, future);
+    let done = poll_task(task, future, head);
     turns::after_poll(done);
     done
 }
@@ -140,25 +153,33 @@ fn pending_tasks() -> u32 {
 /// Polls a pending task once (after its waker asked the host to). Stale ids are ignored.
 fn poll(task: u32) -> bool {
     // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.
-    let Some(future) = TASKS.with(|tasks| tasks.borrow_mut().remove(&task)) else {
+    let Some((future, head)) = TASKS.with(|tasks| tasks.borrow_mut().remove(&task)) else {
         return true;
     };
-    let done = poll_task(task, future);
+    let done = poll_task(task, future, head);
     turns::after_poll(done);
     done
 }
 
-fn poll_task(task: u32, mut future: Task) -> bool {
+fn poll_task(task: u32, mut future: Task, head: Head) -> bool {
     let waker = Waker::from(Arc::new(HostWaker(task)));
     let polled = turns::in_context(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
     match polled {
         Poll::Ready(response) => {
-            let (head, binary) = response.into_head_json();
-            abi::respond(task, &head, binary.as_deref());
+            match head {
+                Head::Json => {
+                    let (head, binary) = response.into_head_json();
+                    abi::respond(task, &head, binary.as_deref());
+                }
+                Head::Compact => {
+                    let (head, body) = response.into_head_compact();
+                    abi::respond(task, &head, Some(&body));
+                }
+            }
             true
         }
         Poll::Pending => {
-            TASKS.with(|tasks| tasks.borrow_mut().insert(task, future));
+            TASKS.with(|tasks| tasks.borrow_mut().insert(task, (future, head)));
             false
         }
     }
