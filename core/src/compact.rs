@@ -23,17 +23,9 @@ use crate::{ContractError, HttpInfo, Pairs, RequestObject, ResponseBody, Respons
 pub const COMPACT_HEAD: u8 = 1;
 
 impl RequestObject {
-    /// Parses a request head: compact (see [`crate::compact`]) when it starts with
-    /// [`COMPACT_HEAD`], else the request object's JSON.
-    pub fn from_head(head: &[u8]) -> Result<Self, ContractError> {
-        match head.split_first() {
-            Some((&COMPACT_HEAD, rest)) => Self::from_compact(rest),
-            _ => Self::from_json(head),
-        }
-    }
-
-    /// Parses a compact request head (without its first byte).
-    fn from_compact(head: &[u8]) -> Result<Self, ContractError> {
+    /// Parses a compact request head, without its first byte ([`COMPACT_HEAD`], by which a host
+    /// tells it from the request object's JSON).
+    pub fn from_compact(head: &[u8]) -> Result<Self, ContractError> {
         let text = std::str::from_utf8(head)
             .map_err(|_| ContractError::bad_request("the request head is not UTF-8"))?;
         let mut fields = text.split('\n');
@@ -107,14 +99,12 @@ mod tests {
     use http::StatusCode;
 
     fn head(fields: &[&str]) -> Vec<u8> {
-        let mut bytes = vec![COMPACT_HEAD];
-        bytes.extend_from_slice(fields.join("\n").as_bytes());
-        bytes
+        fields.join("\n").into_bytes()
     }
 
     #[test]
     fn a_compact_head_is_the_request_a_json_object_would_be() {
-        let compact = RequestObject::from_head(&head(&[
+        let compact = RequestObject::from_compact(&head(&[
             "POST",
             "https://example.com:8443/api/users/7?x=1&y=%20#frag",
             "/api",
@@ -126,7 +116,7 @@ mod tests {
         .unwrap()
         .into_http_with_raw_body(Some(Bytes::from_static(b"{}")))
         .unwrap();
-        let json = RequestObject::from_head(
+        let json = RequestObject::from_json(
             br#"{"http":{"method":"POST"},"url":"/api/users/7?x=1&y=%20","basePath":"/api",
                 "headers":{"content-type":["application/json"],"accept":["a, b"]}}"#,
         )
@@ -152,7 +142,7 @@ mod tests {
         ] {
             assert_eq!(target_of(url), target, "{url}");
         }
-        let request = RequestObject::from_head(&head(&["GET", "http://h?q=1", ""]))
+        let request = RequestObject::from_compact(&head(&["GET", "http://h?q=1", ""]))
             .unwrap()
             .into_http()
             .unwrap();
@@ -174,7 +164,7 @@ mod tests {
             ),
             (&["GET", "/", "/api"][..], "served under /api"),
         ] {
-            let error = RequestObject::from_head(&head(fields))
+            let error = RequestObject::from_compact(&head(fields))
                 .and_then(RequestObject::into_http)
                 .unwrap_err();
             assert!(
@@ -183,7 +173,7 @@ mod tests {
                 error.message
             );
         }
-        let error = RequestObject::from_head(&[COMPACT_HEAD, 0xff]).unwrap_err();
+        let error = RequestObject::from_compact(&[0xff]).unwrap_err();
         assert_eq!(error.status, StatusCode::BAD_REQUEST);
     }
 

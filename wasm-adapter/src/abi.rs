@@ -3,8 +3,9 @@
 //! and `js-host/core/wasm-service.mjs` are the other side.
 //!
 //! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request's head
-//! (the request object's JSON, or gzrs-core's compact head), then the raw body. Its answer comes out through the host's `respond` import, called
-//! synchronously with pointers into this memory that the host copies from at once.
+//! (the request object's JSON, or gzrs-core's compact head), then the raw body. Its answer
+//! comes out through the host's `respond` import, called synchronously with pointers into this
+//! memory that the host copies from at once.
 #![allow(unsafe_code)] // exports and imports across the wasm boundary are raw by nature
 
 use bytes::Bytes;
@@ -89,8 +90,8 @@ pub extern "C" fn gzrs_alloc(len: usize) -> *mut u8 {
 
 /// Starts request `task` from the buffer at `ptr` (from [`gzrs_alloc`] with
 /// `meta_len + body_len` bytes): the request's head (JSON or compact), then the raw body,
-/// absent when `body_len` is -1. Answers 1 if the task is done (it has answered through `respond`), 0 if it
-/// is pending (its waker will call the host).
+/// absent when `body_len` is -1. Answers 1 if the task is done (it has answered through
+/// `respond`), 0 if it is pending (its waker will call the host).
 #[no_mangle]
 pub extern "C" fn gzrs_start(task: u32, ptr: *mut u8, meta_len: usize, body_len: isize) -> u32 {
     let total = meta_len + body_len.max(0) as usize;

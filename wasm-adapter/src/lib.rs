@@ -126,11 +126,13 @@ enum Head {
 /// received them. Polls it once (most handlers finish there) and answers whether it is done; a
 /// done task has answered through the host's `respond`.
 fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
-    let head = match meta.first() {
-        Some(&gzrs_core::compact::COMPACT_HEAD) => Head::Compact,
-        _ => Head::Json,
+    let (head, object) = match meta.split_first() {
+        Some((&gzrs_core::compact::COMPACT_HEAD, rest)) => {
+            (Head::Compact, RequestObject::from_compact(rest))
+        }
+        _ => (Head::Json, RequestObject::from_json(meta)),
     };
-    let future: Task = match RequestObject::from_head(meta) {
+    let future: Task = match object {
         Ok(object) => HANDLER.with(|slot| match slot.borrow().as_ref() {
             Some(handler) => handler(object, raw_body),
             None => Box::pin(std::future::ready(ResponseObject::from(
