@@ -22,16 +22,16 @@ mkdir -p target/gzrs/bench
 "$GZRS" bench examples/hello --json target/gzrs/bench/hello.json --svg target/gzrs/bench/hello.svg
 
 echo "==> the floor under the wasm mode on genezio-cloud: the module replaced by a stub"
-node js-host/bench/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
+node cli/js-host/bench/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
 
 echo "==> shipping the executable as a file or embedded as base64 (fresh node processes)"
-node js-host/bench/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
+node cli/js-host/bench/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
 
 echo "==> cold load of the wasm module and its first request (fresh node processes)"
-node js-host/bench/load.mjs target/gzrs/wasm 20
+node cli/js-host/bench/load.mjs target/gzrs/wasm 20
 
 echo "==> peak memory of the wasm module under load (one process)"
-node js-host/bench/memory.mjs target/gzrs/wasm
+node cli/js-host/bench/memory.mjs target/gzrs/wasm
 
 echo "==> per-request cost: wasm path beside the native router"
 GZRS_BENCH_PROJECT="$REPO/target/gzrs/wasm" cargo bench -q -p gzrs-wasm --bench request_path

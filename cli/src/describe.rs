@@ -210,7 +210,7 @@ gzrs-class = {class}
 "#,
         name = krate.name,
         path = toml_string(krate.dir()),
-        class = gzrs_dependency("GZRS_CLASS", "class"),
+        class = gzrs_dependency("class"),
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let http_probe = if http {

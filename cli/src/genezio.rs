@@ -18,13 +18,13 @@ pub const GENEZIO_TYPES_VERSION: &str = "1.0.20";
 /// The backend folder inside the project.
 pub const BACKEND: &str = "server";
 
-const WASM_CLASS: &str = include_str!("../../js-host/wasm-class.ts");
-const WASM_HOST: &str = include_str!("../../js-host/wasm-host.mjs");
-const WASM_HOST_TYPES: &str = include_str!("../../js-host/wasm-host.d.mts");
-const NATIVE_CLASS: &str = include_str!("../../js-host/native-class.ts");
-const NATIVE_HOST: &str = include_str!("../../js-host/native-host.mjs");
-const NATIVE_HOST_TYPES: &str = include_str!("../../js-host/native-host.d.mts");
-const HOST_COMMON: &str = include_str!("../../js-host/host-common.mjs");
+const WASM_CLASS: &str = include_str!("../js-host/wasm-class.ts");
+const WASM_HOST: &str = include_str!("../js-host/wasm-host.mjs");
+const WASM_HOST_TYPES: &str = include_str!("../js-host/wasm-host.d.mts");
+const NATIVE_CLASS: &str = include_str!("../js-host/native-class.ts");
+const NATIVE_HOST: &str = include_str!("../js-host/native-host.mjs");
+const NATIVE_HOST_TYPES: &str = include_str!("../js-host/native-host.d.mts");
+const HOST_COMMON: &str = include_str!("../js-host/host-common.mjs");
 
 /// Files that go to `<backend>/gzrs/`.
 pub struct Payload {

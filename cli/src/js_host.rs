@@ -11,12 +11,12 @@ use anyhow::{Context, Result};
 const CORE: [(&str, &str); 3] = [
     (
         "core/wasm-service.mjs",
-        include_str!("../../js-host/core/wasm-service.mjs"),
+        include_str!("../js-host/core/wasm-service.mjs"),
     ),
-    ("core/wasi.mjs", include_str!("../../js-host/core/wasi.mjs")),
+    ("core/wasi.mjs", include_str!("../js-host/core/wasi.mjs")),
     (
         "core/protocol.mjs",
-        include_str!("../../js-host/core/protocol.mjs"),
+        include_str!("../js-host/core/protocol.mjs"),
     ),
 ];
 

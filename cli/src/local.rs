@@ -19,7 +19,7 @@ use crate::progress::{self, Step};
 /// The Genezio CLI gzrs is tested against.
 pub const GENEZIO_VERSION: &str = "3.2.10";
 
-const BOOTSTRAP: &str = include_str!("../../js-host/lambda-bootstrap.mjs");
+const BOOTSTRAP: &str = include_str!("../js-host/lambda-bootstrap.mjs");
 
 /// The Genezio CLI to run: `GZRS_GENEZIO`, else `genezio` on PATH. Checked before anything is
 /// built, so a missing CLI costs no compile.

@@ -290,7 +290,12 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
     if args.genezio {
         return local::run_genezio_local(&genezio, &out, port);
     }
-    let work = krate.target_dir.join("gzrs/local").join(mode.name());
+    // Per crate: two services of one workspace can be served side by side.
+    let work = krate
+        .target_dir
+        .join("gzrs/local")
+        .join(&krate.name)
+        .join(mode.name());
     let task = local::bundle(
         &genezio,
         &out,

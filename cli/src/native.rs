@@ -115,7 +115,7 @@ fn write_entry_crate(krate: &UserCrate, work: &Path, server: bool) -> Result<Pat
             "native-entry"
         })
         .join(&krate.name);
-    let native = crate::project::gzrs_dependency("GZRS_NATIVE", "native");
+    let native = crate::project::gzrs_dependency("native");
     let native = if server {
         crate::wasm::with_features(&native, &["server"])
     } else {

@@ -170,7 +170,7 @@ impl UserCrate {
         if self.typed.is_none() {
             return String::new();
         }
-        let spec = gzrs_dependency("GZRS_CLASS", "class");
+        let spec = gzrs_dependency("class");
         let spec = match spec.strip_prefix('{') {
             Some(table) => format!("{{ features = [\"serve\"],{table}"),
             None => format!("{{ version = {spec}, features = [\"serve\"] }}"),
@@ -288,17 +288,33 @@ pub fn follow_lockfile(krate: &UserCrate, entry: &Path) -> Result<()> {
     Ok(())
 }
 
-/// How a generated entry crate depends on a gzrs crate: the path in `variable`, else the source
-/// tree this gzrs was built from (`dir` beside `cli/`), else the same version from crates.io.
-pub fn gzrs_dependency(variable: &str, dir: &str) -> String {
-    let local = std::env::var_os(variable)
-        .map(PathBuf::from)
-        .or_else(|| Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)))
-        .filter(|p| p.join("Cargo.toml").exists());
-    match local.and_then(|p| p.canonicalize().ok()) {
+/// How a generated entry crate depends on a gzrs crate (`dir` is its folder in gzrs's source
+/// tree): the published version, the same as this gzrs's own. Working on gzrs itself, the crate
+/// comes from a checkout instead: the one `GZRS_SOURCE` names, else the one this gzrs was built
+/// from. A gzrs built from its package (`cargo install`) never looks for a checkout.
+pub fn gzrs_dependency(dir: &str) -> String {
+    match source_checkout()
+        .map(|root| root.join(dir))
+        .filter(|p| p.join("Cargo.toml").exists())
+    {
         Some(path) => format!("{{ path = {} }}", toml_string(&path)),
         None => format!("\"={}\"", env!("CARGO_PKG_VERSION")),
     }
+}
+
+/// The gzrs checkout whose crates generated entries use, if any (see `gzrs_dependency`).
+pub fn source_checkout() -> Option<PathBuf> {
+    if let Some(root) = std::env::var_os("GZRS_SOURCE") {
+        return PathBuf::from(root).canonicalize().ok();
+    }
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `cargo package` keeps the original manifest as Cargo.toml.orig: built from a package.
+    if cli.join("Cargo.toml.orig").exists() {
+        return None;
+    }
+    cli.parent()
+        .filter(|root| root.join("cli/js-host").is_dir())
+        .and_then(|root| root.canonicalize().ok())
 }
 
 /// A path as a TOML string.

@@ -509,7 +509,7 @@ impl Graph {
 /// calls `gzrs_wasm::init(user::app)`. It is its own workspace, so it never joins the user's.
 fn write_entry_crate(krate: &UserCrate, dir: &Path, plan: &Plan) -> Result<()> {
     fs::create_dir_all(dir.join("src"))?;
-    let mut adapter = crate::project::gzrs_dependency("GZRS_WASM_ADAPTER", "wasm-adapter");
+    let mut adapter = crate::project::gzrs_dependency("wasm-adapter");
     if !plan.adapter_features.is_empty() {
         adapter = with_features(&adapter, &plan.adapter_features);
     }

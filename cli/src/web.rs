@@ -12,8 +12,8 @@ use crate::genezio::Payload;
 use crate::js_host::{with_version, write_core};
 use crate::project::UserCrate;
 
-const FETCH_HANDLER: &str = include_str!("../../js-host/web/fetch-handler.mjs");
-const SERVER: &str = include_str!("../../js-host/web/server.mjs");
+const FETCH_HANDLER: &str = include_str!("../js-host/web/fetch-handler.mjs");
+const SERVER: &str = include_str!("../js-host/web/server.mjs");
 /// workerd's compatibility date for the generated configs: the runtime behaviour the handler
 /// was tested with.
 const COMPATIBILITY_DATE: &str = "2025-09-01";

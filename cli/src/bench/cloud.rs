@@ -28,8 +28,8 @@ use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
 use crate::local;
 use crate::project::UserCrate;
 
-const FRONT: &str = include_str!("../../../js-host/cloud-front.mjs");
-const HANDLER: &str = include_str!("../../../js-host/bench/cloud-handler.mjs");
+const FRONT: &str = include_str!("../../js-host/cloud-front.mjs");
+const HANDLER: &str = include_str!("../../js-host/bench/cloud-handler.mjs");
 /// How long a front may take to listen, and a first request to be answered.
 const PATIENCE: Duration = Duration::from_secs(60);
 

@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::genezio::{self, write_if_changed, BACKEND};
 use crate::project::UserCrate;
 
-const FLOOR_CLASS: &str = include_str!("../../../js-host/floor-class.ts");
+const FLOOR_CLASS: &str = include_str!("../../js-host/floor-class.ts");
 
 /// Writes the floor's Genezio project into `out` (installing @genezio/types) and returns it.
 pub fn write(krate: &UserCrate, out: &Path, verbose: bool) -> Result<PathBuf> {

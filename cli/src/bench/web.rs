@@ -22,8 +22,8 @@ use crate::project::UserCrate;
 use crate::web::Runtime;
 use crate::{BuildArgs, Platform};
 
-const FLOOR_HANDLER: &str = include_str!("../../../js-host/web/floor-handler.mjs");
-const SERVER: &str = include_str!("../../../js-host/web/server.mjs");
+const FLOOR_HANDLER: &str = include_str!("../../js-host/web/floor-handler.mjs");
+const SERVER: &str = include_str!("../../js-host/web/server.mjs");
 /// How long a contestant may take to answer its first request.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 

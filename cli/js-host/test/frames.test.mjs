@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
-const fc = createRequire(new URL("../../tests/node/package.json", import.meta.url))("fast-check");
+const fc = createRequire(new URL("../../../tests/node/package.json", import.meta.url))("fast-check");
 const seconds = Number(process.env.GZRS_FUZZ_SECONDS ?? 2);
 const budget = { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false };
 

@@ -6,9 +6,9 @@
 // boundary differs.
 //
 // Usage (from a `gzrs build --platform web` output with a `GET /` and a `POST /echo` route):
-//   node   js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
-//   deno run -A js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
-//   bun    js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
+//   node   cli/js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
+//   deno run -A cli/js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
+//   bun    cli/js-host/bench/boundary.mjs BUILD_DIR [ROUNDS]
 // Prints, per route, the median over 9 batches of the microseconds per request in each form,
 // and their ratio, taking turns so the machine's noise falls on both.
 const args = globalThis.Deno ? Deno.args : process.argv.slice(2);

@@ -6,7 +6,7 @@ import http from "node:http";
 import { spawn } from "node:child_process";
 const ric =
   process.env.AWS_LAMBDA_RIC ??
-  new URL("../../tests/node/node_modules/.bin/aws-lambda-ric", import.meta.url).pathname;
+  new URL("../../../tests/node/node_modules/.bin/aws-lambda-ric", import.meta.url).pathname;
 const [a, b, runsArg] = process.argv.slice(2);
 function once(task) {
   return new Promise((resolve, reject) => {

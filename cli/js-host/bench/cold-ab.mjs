@@ -15,7 +15,7 @@ if (!["aws", "cloud"].includes(model) || specs.length === 0) {
   process.exit(2);
 }
 const ric =
-  process.env.AWS_LAMBDA_RIC ?? new URL("../../tests/node/node_modules/.bin/aws-lambda-ric", import.meta.url).pathname;
+  process.env.AWS_LAMBDA_RIC ?? new URL("../../../tests/node/node_modules/.bin/aws-lambda-ric", import.meta.url).pathname;
 const front = new URL("../cloud-front.mjs", import.meta.url).pathname;
 const path = `/${classMethod}/`;
 const event = JSON.stringify({
