@@ -26,8 +26,8 @@ pub fn run(path: &Path) -> Result<()> {
     fs::write(path.join("src/lib.rs"), LIB)?;
     fs::write(path.join(".gitignore"), "/target\n")?;
     eprintln!("Created the service crate `{name}` in {}", path.display());
-    eprintln!("  build it: gzrs build --mode wasm {}", path.display());
-    eprintln!("  run it:   gzrs local --mode wasm {}", path.display());
+    eprintln!("  run it:   gzrs local --platform web {}", path.display());
+    eprintln!("  build it: gzrs build --platform web {}   (or --platform server, or --mode wasm|native for Genezio)", path.display());
     Ok(())
 }
 
@@ -49,7 +49,7 @@ axum = { version = "0.8", default-features = false, features = ["json", "query"]
 serde = { version = "1", features = ["derive"] }
 "#;
 
-const LIB: &str = r#"//! An HTTP service for Genezio, built with `gzrs build`.
+const LIB: &str = r#"//! An HTTP service, built with `gzrs build`: for the web, a container or Genezio.
 
 use axum::{extract::Path, routing::get, Json, Router};
 use serde::Serialize;
@@ -59,10 +59,11 @@ struct Greeting {
     message: String,
 }
 
-/// The service. On Genezio it answers at `/<Class>/<method>/...`; these routes see only `/...`.
+/// The service. On Genezio it answers at `/<Class>/<method>/...`, elsewhere at `/`; these
+/// routes see only `/...`.
 pub fn app() -> Router {
     Router::new()
-        .route("/", get(|| async { "Hello from Rust on Genezio!" }))
+        .route("/", get(|| async { "Hello from Rust!" }))
         .route(
             "/hello/{name}",
             get(|Path(name): Path<String>| async move { Json(Greeting { message: format!("Hello, {name}!") }) }),

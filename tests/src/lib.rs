@@ -14,6 +14,59 @@ pub mod standalone;
 pub mod upstream;
 pub mod web;
 
+/// Every document with Rust snippets, compiled as doc tests: a snippet that no longer builds
+/// against today's crates fails `cargo test`.
+#[cfg(doctest)]
+mod documentation {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../docs/guide.md")]
+    struct Guide;
+    #[doc = include_str!("../../docs/platforms.md")]
+    struct Platforms;
+    #[doc = include_str!("../../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../../docs/contributing.md")]
+    struct Contributing;
+    #[doc = include_str!("../../docs/genezio-contract.md")]
+    struct GenezioContract;
+}
+
+/// The documents `documentation` compiles: a new one under docs/ must be added there.
+pub const DOCUMENTS: [&str; 7] = [
+    "README.md",
+    "docs/guide.md",
+    "docs/platforms.md",
+    "docs/architecture.md",
+    "docs/benchmarks.md",
+    "docs/contributing.md",
+    "docs/genezio-contract.md",
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_document_is_compiled_as_a_doc_test() {
+        let docs = super::repo_root().join("docs");
+        for entry in std::fs::read_dir(&docs).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".md") {
+                let path = format!("docs/{name}");
+                assert!(
+                    super::DOCUMENTS.contains(&path.as_str()),
+                    "{path} is not in gzrs_tests::DOCUMENTS (and `documentation`): its Rust snippets are not compiled"
+                );
+            }
+        }
+        let lib = include_str!("lib.rs");
+        for document in super::DOCUMENTS {
+            assert!(lib.contains(&format!("include_str!(\"../../{document}\")")), "{document}");
+        }
+    }
+}
+
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
