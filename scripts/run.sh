@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: build examples/hello in both modes, and compare them, run as Lambdas run them,
-# against a plain TypeScript Genezio class (`gzrs bench`); then the finer measurements behind
-# the README's figures.
+# The main job: build examples/hello in both modes, and compare them against plain JavaScript:
+# as Lambdas run them, against a TypeScript Genezio class (`gzrs bench`), and on each web
+# runtime, against a JavaScript fetch handler (`gzrs bench --platform web`); then the finer
+# measurements behind docs/benchmarks.md.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$REPO/scripts/setup.sh"
@@ -20,6 +21,9 @@ ls -l target/gzrs/wasm/server/gzrs/service.wasm target/gzrs/native/server/gzrs/s
 echo "==> gzrs bench examples/hello (the genezio-aws model, then the genezio-cloud model)"
 mkdir -p target/gzrs/bench
 "$GZRS" bench examples/hello --json target/gzrs/bench/hello.json --svg target/gzrs/bench/hello.svg
+
+echo "==> gzrs bench --platform web examples/hello (node, deno, bun, workerd)"
+"$GZRS" bench --platform web examples/hello --json target/gzrs/bench/hello-web.json --svg target/gzrs/bench/hello-web.svg
 
 echo "==> the floor under the wasm mode on genezio-cloud: the module replaced by a stub"
 node cli/js-host/bench/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
