@@ -1,10 +1,11 @@
 //! # gzrs
 //!
-//! Puts a Rust HTTP service (an axum `Router`, or any `tower::Service` over `http` types) on
-//! Genezio, in wasm mode or native mode. `gzrs build` turns the user's crate into a Genezio
-//! project that deploys unmodified; `gzrs local` runs that project as a Lambda runs it (Genezio's
-//! bundle under a Node runtime loop against gzrs's Runtime API emulator); `gzrs bench` compares
-//! the modes with a plain TypeScript class; `gzrs new` starts a crate.
+//! Runs a Rust HTTP service (an axum `Router`, or any `tower::Service` over `http` types) where
+//! only JavaScript runs, in wasm mode or native mode: as a fetch handler for Node, Deno, Bun and
+//! Cloudflare Workers (`--platform web`), as a server for containers (`--platform server`), or
+//! as a Genezio project. `gzrs build` writes the build, `gzrs local` serves it, `gzrs bench`
+//! compares the modes with plain JavaScript, `gzrs sdk` writes a typed class's SDK, and `gzrs
+//! new` starts a crate.
 
 mod bench;
 mod describe;
@@ -29,10 +30,24 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "gzrs", version, about = "Run a Rust HTTP service on Genezio", long_about = None)]
+#[command(
+    name = "gzrs",
+    version,
+    about = "Run a Rust HTTP service where only JavaScript runs: Node, Deno, Bun, Cloudflare Workers, Genezio, or as a native server",
+    long_about = None,
+    after_help = "Examples:
+  gzrs new my-service && cd my-service
+  gzrs local --platform web            # serve it with Node on http://localhost:8080
+  gzrs build --platform web            # a fetch handler for Node, Deno, Bun and Workers
+  gzrs build --platform server         # static executables serving $PORT, and a Dockerfile
+  gzrs build --mode wasm               # a Genezio project
+
+gzrs looks for Cargo.toml in the current directory and above it, as cargo does."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,33 +56,70 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create a new service crate: a plain library with `pub fn app() -> axum::Router`.
+    #[command(after_help = "Examples:
+  gzrs new my-service
+  cd my-service && gzrs local --platform web")]
     New {
         /// Directory to create; its last component is the crate name.
         path: PathBuf,
     },
-    /// Turn a service crate into a Genezio project directory (genezio.yaml and a backend folder).
+    /// Build a service crate: a fetch handler (`--platform web`), a server (`--platform server`)
+    /// or a Genezio project (the default, with `--mode`).
     ///
-    /// The project deploys with `genezio deploy` and runs with `genezio local`, unmodified. Routes
-    /// are served at `/<class>/<method>/<your routes>`; class, method and the function that
-    /// builds the service come from `[package.metadata.gzrs]` in the crate's Cargo.toml.
+    /// A Genezio project (genezio.yaml and a backend folder) deploys with `genezio deploy` and
+    /// runs with `genezio local`, unmodified; its routes are served at
+    /// `/<class>/<method>/<your routes>`. The web and server builds serve them at `/`, or under
+    /// `--base-path`. Class, method and the function that builds the service come from
+    /// `[package.metadata.gzrs]` in the crate's Cargo.toml.
+    #[command(after_help = "Examples:
+  gzrs build --platform web                    # target/gzrs/web: handler.mjs, server.mjs, the module
+  gzrs build --platform web --base-path /api   # the routes answer under /api
+  gzrs build --platform server                 # executables for x86_64 and arm64, and a Dockerfile
+  gzrs build --mode wasm                       # a Genezio project, wasm mode
+  gzrs build --mode native --arch arm64        # a Genezio project for genezio-aws's CPU only
+  gzrs build --mode ab --out ab                # both modes as two classes of one project")]
     Build(BuildArgs),
-    /// Build the project and serve it locally as a Lambda runs it (Ctrl-C to stop).
+    /// Build and serve the service locally (Ctrl-C to stop).
     ///
-    /// Genezio's deploy bundle runs under a real Node runtime loop (aws-lambda-ric when
-    /// installed) against gzrs's Lambda Runtime API emulator, so in native mode the executable
-    /// really takes over the Runtime API. `curl localhost:PORT/<class>/<method>/...` reaches it.
+    /// With `--platform web`, under a real JavaScript runtime (`--runtime`); with `--platform
+    /// server`, this machine's executable. A Genezio project runs as a Lambda runs it: Genezio's
+    /// deploy bundle under a real Node runtime loop (aws-lambda-ric when installed) against gzrs's
+    /// Lambda Runtime API emulator, so in native mode the executable really takes over the
+    /// Runtime API; `curl localhost:PORT/<class>/<method>/...` reaches it.
+    #[command(
+        mut_arg("mode", |arg| arg.value_parser(clap::builder::PossibleValuesParser::new([
+            clap::builder::PossibleValue::new("wasm").help("wasm32-wasip1, run by the JavaScript host"),
+            clap::builder::PossibleValue::new("native").help("this machine's executable: the trap under a Lambda runtime, or the sidecar under `genezio local`"),
+        ]).map(|mode| Mode::from_str(&mode, true).expect("a listed mode")))),
+        after_help = "Examples:
+  gzrs local --platform web                                # Node, on http://localhost:8080
+  gzrs local --platform web --runtime workerd --var TOKEN=dev
+  gzrs local --platform server                             # this machine's executable, on :8080
+  gzrs local --mode native                                 # as genezio-aws runs it, on :8083
+  gzrs local --mode wasm --genezio                         # under the real `genezio local`"
+    )]
     Local(LocalArgs),
-    /// Compare wasm mode, native mode and a plain TypeScript class, run as Lambdas run them.
+    /// Compare wasm mode, native mode and plain JavaScript, side by side in one run.
     ///
-    /// Builds the service in both modes plus a TypeScript Genezio class (the floor: Node's own
-    /// cost), runs each Genezio bundle under a real Node runtime loop against gzrs's Runtime API
-    /// emulator, and measures cold start, warm latency (sequential and concurrent), throughput,
-    /// size and memory, interleaving the contestants. With --url, measures deployed endpoints.
+    /// With `--platform web`, on each JavaScript runtime: the wasm fetch handler, the native
+    /// server and a JavaScript fetch handler with the same routes (the floor). Otherwise, on
+    /// Genezio's two providers: both modes and a TypeScript Genezio class, each Genezio bundle
+    /// under a real Node runtime loop against gzrs's Runtime API emulator. Measures cold start,
+    /// warm latency (sequential and concurrent), throughput, size and memory, interleaving the
+    /// contestants. With --url, measures deployed endpoints.
+    #[command(after_help = "Examples:
+  gzrs bench --platform web                          # every runtime: wasm, native, JavaScript
+  gzrs bench --platform web --runtimes deno --quick  # one runtime, a quick look
+  gzrs bench --json bench.json                       # Genezio's providers, figures as JSON
+  gzrs bench --url wasm=https://example.com/MyServiceWasm/api --url native=https://example.com/MyServiceNative/api")]
     Bench(bench::BenchArgs),
     /// Write the TypeScript SDK of the crate's typed methods, calling a URL of your choosing.
     ///
     /// Genezio's own generator writes it (`genezio sdk`, the npm package `genezio`), so a
     /// frontend keeps the client it had on Genezio and only its URL changes.
+    #[command(after_help = "Examples:
+  gzrs sdk --url https://my-service.example.com
+  gzrs sdk --url http://localhost:8080 --out ../frontend/sdk")]
     Sdk(sdk::SdkArgs),
     /// A Lambda runtime that answers every event at once: the benchmark's overhead probe.
     #[command(name = "__null-runtime", hide = true)]
@@ -135,7 +187,8 @@ pub struct BuildArgs {
     /// Show the full output of cargo and npm.
     #[arg(long, short)]
     verbose: bool,
-    /// The service crate (a directory with Cargo.toml).
+    /// The service crate: a directory with Cargo.toml, or one inside it (as cargo, gzrs looks
+    /// upward).
     #[arg(default_value = ".")]
     path: PathBuf,
 }
@@ -247,10 +300,9 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         ),
         _ => args.build.arch = Some(host),
     }
+    // `ab` is not offered: `gzrs local` serves one class (`gzrs build --mode ab`, then `genezio
+    // local`, serves both).
     let mode = args.build.mode()?;
-    if mode == Mode::Ab {
-        anyhow::bail!("`gzrs local` runs one class as a Lambda would: use --mode wasm or --mode native (or `gzrs build --mode ab` then `genezio local` for both)");
-    }
     if args.build.platform != Platform::Genezio {
         let krate = project::UserCrate::load(&args.build.path)?;
         if args.build.platform == Platform::Web {

@@ -85,7 +85,7 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
             "Compiling {} for {triple} (cargo build --release)",
             krate.name
         ));
-        let binary = compile(&entry, &work.join("cargo"), arch, &bin, args.verbose)?;
+        let binary = compile(&entry, &work.join("cargo"), arch, &bin, args.verbose, &step)?;
         step.done();
         let bytes =
             fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
@@ -210,6 +210,7 @@ fn compile(
     arch: Arch,
     bin: &str,
     verbose: bool,
+    step: &Step,
 ) -> Result<PathBuf> {
     let triple = arch.triple();
     let mut command = Command::new(cargo());
@@ -225,9 +226,16 @@ fn compile(
             command.env(&cc, compiler);
         }
     }
-    crate::project::build_entry(command, entry, target_dir, triple, bin, verbose, |log| {
-        compile_hint(log, arch)
-    })
+    crate::project::build_entry(
+        command,
+        entry,
+        target_dir,
+        triple,
+        bin,
+        verbose,
+        step,
+        |log| compile_hint(log, arch),
+    )
 }
 
 /// `CARGO_TARGET_<TRIPLE>_LINKER` and the like.

@@ -1,7 +1,7 @@
 //! Progress for long steps: a spinner with the step's name on a terminal, plain lines elsewhere.
 
-use std::io::{self, IsTerminal};
-use std::process::{Command, ExitStatus};
+use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,8 +39,25 @@ impl Step {
         let elapsed = self.started.elapsed().as_secs_f32();
         let line = format!("✓ {} ({elapsed:.1}s)", self.name);
         match &self.bar {
-            Some(bar) => bar.finish_with_message(line),
+            Some(bar) => {
+                // The finished line carries its own duration: not the spinner's as well.
+                bar.set_style(ProgressStyle::with_template("{msg}").expect("valid template"));
+                bar.finish_with_message(line)
+            }
             None => eprintln!("{line}"),
+        }
+    }
+
+    /// How far the step is: on a terminal, beside its name; elsewhere, a line now and then
+    /// (`heartbeat`), so a log shows the build is alive.
+    fn progress(&self, detail: &str, heartbeat: &mut Instant) {
+        match &self.bar {
+            Some(bar) => bar.set_message(format!("{}: {detail}", self.name)),
+            None if heartbeat.elapsed() >= HEARTBEAT => {
+                eprintln!("  {detail} ({}s)", self.started.elapsed().as_secs());
+                *heartbeat = Instant::now();
+            }
+            None => {}
         }
     }
 }
@@ -55,12 +72,15 @@ impl Drop for Step {
     }
 }
 
-/// A warning: the build goes on, but the user should know.
+/// How often a step prints how far it is when stderr is not a terminal.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
 /// A fact about the build worth a line (which toolchain it used, say).
 pub fn info(message: &str) {
     eprintln!("note: {message}");
 }
 
+/// A warning: the build goes on, but the user should know.
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
@@ -74,5 +94,92 @@ pub fn run(command: &mut Command, verbose: bool) -> io::Result<(ExitStatus, Stri
         command
             .output()
             .map(|o| (o.status, String::from_utf8_lossy(&o.stderr).into_owned()))
+    }
+}
+
+/// Runs a cargo build as `step`: the count of crates compiled so far as its progress, and on
+/// failure what the compiler said, without cargo's own status lines (`Compiling ...`). With
+/// `verbose`, cargo's output goes straight to the terminal.
+pub fn run_cargo(
+    command: &mut Command,
+    verbose: bool,
+    step: &Step,
+) -> io::Result<(ExitStatus, String)> {
+    if verbose {
+        return command.status().map(|status| (status, String::new()));
+    }
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut kept = String::new();
+    let mut compiled = 0;
+    let mut heartbeat = Instant::now();
+    for line in BufReader::new(stderr).lines() {
+        let line = line?;
+        match cargo_status(&line) {
+            Some("Compiling") => {
+                compiled += 1;
+                step.progress(&format!("{compiled} crates compiled"), &mut heartbeat);
+            }
+            Some(_) => {}
+            None => {
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        }
+    }
+    Ok((child.wait()?, kept))
+}
+
+/// The verb of one of cargo's own status lines (`   Compiling serde v1.0.0`), right-aligned in
+/// 12 columns; None for anything else (the compiler's messages).
+fn cargo_status(line: &str) -> Option<&str> {
+    const VERBS: [&str; 14] = [
+        "Compiling",
+        "Checking",
+        "Downloading",
+        "Downloaded",
+        "Updating",
+        "Locking",
+        "Adding",
+        "Blocking",
+        "Fresh",
+        "Finished",
+        "Building",
+        "Running",
+        "Unpacking",
+        "Updated",
+    ];
+    let verb = line.get(..12)?.trim_start();
+    (line.as_bytes().get(12) == Some(&b' ') && VERBS.contains(&verb)).then_some(verb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cargo_status;
+
+    #[test]
+    fn cargo_status_lines_are_told_from_the_compilers_messages() {
+        assert_eq!(
+            cargo_status("   Compiling serde v1.0.219"),
+            Some("Compiling")
+        );
+        assert_eq!(
+            cargo_status("  Downloaded tokio v1.47.0"),
+            Some("Downloaded")
+        );
+        assert_eq!(
+            cargo_status("    Finished `release` profile [optimized] target(s) in 3.2s"),
+            Some("Finished")
+        );
+        assert_eq!(cargo_status("error[E0308]: mismatched types"), None);
+        assert_eq!(cargo_status("  --> src/lib.rs:3:18"), None);
+        assert_eq!(cargo_status("   |"), None);
+        assert_eq!(
+            cargo_status("error: could not compile `broken` (lib) due to 1 previous error"),
+            None
+        );
     }
 }

@@ -69,6 +69,7 @@ struct Dependency {
 #[derive(Deserialize)]
 struct Target {
     kind: Vec<String>,
+    src_path: PathBuf,
 }
 
 impl UserCrate {
@@ -76,7 +77,7 @@ impl UserCrate {
         let manifest = if path.is_file() {
             path.to_path_buf()
         } else {
-            path.join("Cargo.toml")
+            nearest_manifest(path).unwrap_or_else(|| path.join("Cargo.toml"))
         };
         if !manifest.exists() {
             bail!(
@@ -115,7 +116,7 @@ impl UserCrate {
                     manifest.display()
                 )
             })?;
-        package.targets.iter().find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib")).ok_or_else(|| {
+        let lib = package.targets.iter().find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib")).ok_or_else(|| {
             anyhow!(
                 "crate `{}` has no library target: gzrs serves a library crate with `pub fn app() -> axum::Router` in src/lib.rs",
                 package.name
@@ -131,8 +132,22 @@ impl UserCrate {
             None => RawConfig::default(),
         };
         let config = Config::resolve(&package.name, raw)?;
-        let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
         let uses_class = package.dependencies.iter().any(|d| d.name == "gzrs-class");
+        // A class with typed methods may have no HTTP side; anything else needs its function.
+        if !uses_class && !mentions(&lib.src_path, &config.function) {
+            bail!(
+                "the crate has no function `{f}`: gzrs builds the service by calling `{name}::{f}()`. \
+                 Add it to {lib}, for instance:\n\n    \
+                 pub fn {f}() -> axum::Router {{\n        \
+                 axum::Router::new().route(\"/\", axum::routing::get(|| async {{ \"Hello!\" }}))\n    }}\n\n\
+                 or name the function you have with `function = \"...\"` under [package.metadata.gzrs] in {manifest}",
+                name = package.name.replace('-', "_"),
+                f = config.function,
+                lib = lib.src_path.display(),
+                manifest = manifest.display(),
+            );
+        }
+        let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
         Ok(UserCrate {
             uses_class,
             typed: None,
@@ -243,6 +258,7 @@ pub fn cargo() -> String {
 /// Runs `cargo build --release --target <triple>` on a generated entry crate (its output going
 /// to `target_dir`) and returns the artifact `name`; a failure shows cargo's output and `hint`'s
 /// advice about it.
+#[allow(clippy::too_many_arguments)]
 pub fn build_entry(
     mut command: std::process::Command,
     entry: &Path,
@@ -250,6 +266,7 @@ pub fn build_entry(
     triple: &str,
     name: &str,
     verbose: bool,
+    step: &crate::progress::Step,
     hint: impl Fn(&str) -> String,
 ) -> Result<PathBuf> {
     command
@@ -258,7 +275,7 @@ pub fn build_entry(
         .arg("--target-dir")
         .arg(target_dir);
     let (status, log) =
-        crate::progress::run(&mut command, verbose).context("could not run cargo")?;
+        crate::progress::run_cargo(&mut command, verbose, step).context("could not run cargo")?;
     if !status.success() {
         bail!(
             "compiling the service for {triple} failed:\n{log}{}",
@@ -270,6 +287,44 @@ pub fn build_entry(
         bail!("cargo succeeded but {} is missing", artifact.display());
     }
     Ok(artifact)
+}
+
+/// The Cargo.toml in `dir` or the nearest directory above it, as cargo finds it.
+fn nearest_manifest(dir: &Path) -> Option<PathBuf> {
+    let dir = dir.canonicalize().ok()?;
+    dir.ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|manifest| manifest.is_file())
+}
+
+/// Whether `name` appears as a word in the sources of the library whose root is `lib`: a
+/// function it defines, or re-exports, must. (A word anywhere is enough not to refuse: the
+/// compiler has the last word, and its errors come with a hint.)
+fn mentions(lib: &Path, name: &str) -> bool {
+    fn walk(dir: &Path, name: &str) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return true; // unreadable: let the compiler judge
+        };
+        entries.flatten().any(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, name)
+            } else {
+                path.extension().is_some_and(|e| e == "rs")
+                    && std::fs::read_to_string(&path).is_ok_and(|text| has_word(&text, name))
+            }
+        })
+    }
+    lib.parent().is_none_or(|dir| walk(dir, name))
+}
+
+/// Whether `word` occurs in `text` between characters that cannot be part of an identifier.
+fn has_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(ident)
+            && !text[at + word.len()..].chars().next().is_some_and(ident)
+    })
 }
 
 /// Starts a generated entry crate from the service's own lockfile, so the service builds with the
@@ -325,6 +380,15 @@ pub fn toml_string(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_is_found_only_whole() {
+        assert!(has_word("pub fn app() -> Router", "app"));
+        assert!(has_word("pub use routes::app;", "app"));
+        assert!(!has_word("pub fn application() {}", "app"));
+        assert!(!has_word("fn my_app() {}", "app"));
+        assert!(has_word("app", "app"));
+    }
 
     #[test]
     fn defaults_follow_the_crate_name() {

@@ -32,7 +32,7 @@ pub struct SdkArgs {
     /// Show the full output of cargo, npm and the generator.
     #[arg(long, short)]
     verbose: bool,
-    /// The service crate (a directory with Cargo.toml).
+    /// The service crate: a directory with Cargo.toml, or one inside it.
     #[arg(default_value = ".")]
     path: PathBuf,
 }

@@ -62,6 +62,7 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Payload> {
         &graph,
         c_toolchain.as_ref(),
         args.verbose,
+        &step,
     )?;
     step.done();
 
@@ -589,6 +590,7 @@ fn compile(
     graph: &Graph,
     c_toolchain: Option<&crate::wasi_c::WasiC>,
     verbose: bool,
+    step: &Step,
 ) -> Result<PathBuf> {
     let name = entry
         .file_name()
@@ -618,6 +620,7 @@ fn compile(
         TARGET,
         &format!("gzrs_entry_{name}.wasm"),
         verbose,
+        step,
         |log| compile_hint(log, &|name| graph.path_to(name)),
     )
 }
@@ -641,7 +644,10 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
         || log.contains("stdio.h");
     for krate in &failed {
         let krate = *krate;
-        if krate.starts_with("gzrs-entry-") {
+        let path = path_to(krate);
+        // The service's own code (its path is itself): the compiler's errors say what is wrong,
+        // and it is no matter of wasm.
+        if krate.starts_with("gzrs-entry-") || path.as_ref().is_some_and(|p| !p.contains('→')) {
             continue;
         }
         let why = if c_code {
@@ -652,7 +658,7 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
         } else {
             "it does not support wasm32-wasip1".to_string()
         };
-        let via = path_to(krate).map_or(String::new(), |path| format!(" (through {path})"));
+        let via = path.map_or(String::new(), |path| format!(" (through {path})"));
         hints.push(format!(
             "the crate `{krate}`{via} failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature that avoids it (`cargo tree -e features -i {krate}` shows who brings it in)"
         ));
@@ -709,5 +715,11 @@ mod tests {
         let hint = compile_hint(log, &|_| None);
         assert!(hint.contains("the crate `uuid` failed"), "{hint}");
         assert!(!hint.contains("C compiler"), "{hint}");
+        // The service's own type error: no word about wasm.
+        let log = "error[E0308]: mismatched types\nerror: could not compile `broken` (lib) due to 1 previous error\n";
+        let hint = compile_hint(log, &|name| {
+            (name == "broken").then(|| "broken".to_string())
+        });
+        assert_eq!(hint, "");
     }
 }

@@ -62,7 +62,10 @@ mod tests {
         }
         let lib = include_str!("lib.rs");
         for document in super::DOCUMENTS {
-            assert!(lib.contains(&format!("include_str!(\"../../{document}\")")), "{document}");
+            assert!(
+                lib.contains(&format!("include_str!(\"../../{document}\")")),
+                "{document}"
+            );
         }
     }
 }

@@ -442,15 +442,23 @@ fn mistakes_get_errors_that_say_what_to_do() {
         stderr(&bad_class)
     );
 
-    // A function that does not exist: the compiler's error, then what to check.
+    // A function that does not exist: found by reading the crate, before compiling anything,
+    // with the file to edit. Run from `src/`: gzrs finds the crate's Cargo.toml above, as cargo.
     fs::write(&manifest, with(r#"function = "nope""#)).unwrap();
     let out = dir.join("out");
-    let bad_function = build_wasm("taken", &out, &dir);
-    assert!(!bad_function.status.success());
+    let bad_function = build_wasm(".", &out, &dir.join("taken/src"));
+    let said = stderr(&bad_function);
+    assert!(!bad_function.status.success(), "{said}");
     assert!(
-        stderr(&bad_function).contains("hint:") && stderr(&bad_function).contains("`function`"),
-        "{}",
-        stderr(&bad_function)
+        said.contains("no function `nope`")
+            && said.contains("taken::nope()")
+            && said.contains("src/lib.rs")
+            && said.contains("function = "),
+        "{said}"
+    );
+    assert!(
+        !said.contains("Compiling"),
+        "compiled before finding no `nope`: {said}"
     );
 
     // `gzrs local` without the Genezio CLI says how to install it, before building anything.
@@ -559,6 +567,35 @@ fn gzrs_local_serves_both_modes_as_a_lambda() {
     let mut problems = serve_hello_locally("native", "ric");
     problems.extend(serve_hello_locally("wasm", "bootstrap"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An ordinary mistake in the service's own code, in wasm mode: the compiler's error in full,
+/// without cargo's progress lines and without a word about wasm.
+#[test]
+fn a_type_error_in_wasm_mode_shows_the_compilers_error_and_no_wasm_hint() {
+    let dir = scratch("type-error");
+    scratch_crate(
+        &dir,
+        "broken",
+        "axum = { version = \"0.8\", default-features = false }\n",
+        "pub fn app() -> axum::Router {\n    let count: u32 = \"three\";\n    let _ = count;\n    axum::Router::new()\n}\n",
+    );
+    let built = build_wasm("broken", &dir.join("out"), &dir);
+    let said = stderr(&built);
+    assert!(!built.status.success(), "{said}");
+    assert!(
+        said.contains("error[E0308]: mismatched types") && said.contains("src/lib.rs:2"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("wasm32-wasip1:") && !said.contains("does not support"),
+        "a wasm hint for a type error: {said}"
+    );
+    assert!(
+        !said.contains("   Compiling "),
+        "cargo's progress lines in the failure: {said}"
+    );
+    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]

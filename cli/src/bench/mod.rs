@@ -28,7 +28,7 @@ use crate::local::NodeRuntime;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// The service crate (a directory with Cargo.toml).
+    /// The service crate: a directory with Cargo.toml, or one inside it.
     #[arg(default_value = ".")]
     path: PathBuf,
     /// Smaller sizes (5 cold starts, 100 requests each): a run in under a minute once built.
