@@ -188,6 +188,24 @@ fn hello_is_measured_in_both_modes_against_the_floor() {
             "the chart shows the {model}"
         );
     }
+    assert!(
+        texts.iter().any(|t| t.contains("lower is better")),
+        "the chart says which way is better"
+    );
+    // Every row is explained, in the chart and in the table.
+    for described in [
+        "a plain TypeScript Genezio class: the floor",
+        "the benchmark's own cost per request",
+    ] {
+        assert!(
+            texts.iter().any(|t| t.contains(described)),
+            "the chart's legend: {described}"
+        );
+        assert!(
+            stdout.contains(described),
+            "the table's legend: {described}\n{stdout}"
+        );
+    }
 }
 
 #[test]
@@ -211,6 +229,10 @@ fn a_contestant_that_crashes_at_init_is_reported_and_the_others_still_run() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("FAILED native"), "{stdout}");
+    assert!(
+        json.with_extension("svg").exists(),
+        "the chart is written beside the JSON by default"
+    );
     let both = read_json(&json);
     let report = &both["aws"];
     let native = contestant(report, "native");

@@ -18,7 +18,7 @@ mod web;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 
 pub use null_runtime::run as run_null_runtime;
@@ -55,7 +55,8 @@ pub struct BenchArgs {
     /// Write every figure (and every sample) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Draw the latency distributions of the contestants side by side as SVG.
+    /// Where to draw the latency distributions of the contestants side by side, as SVG
+    /// [default: beside the JSON, or <target dir>/gzrs/bench/<crate>.svg].
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
     /// Which Genezio provider to model: `aws` (genezio-aws: the aws bundle under a Node
@@ -217,6 +218,25 @@ impl Machine {
     }
 }
 
+/// Where the chart goes when no path is given: the crate's target dir, named after the crate
+/// and what was measured; for deployed URLs outside a crate, the current directory.
+fn default_chart(args: &BenchArgs) -> PathBuf {
+    let suffix = if !args.urls.is_empty() {
+        "-urls"
+    } else if args.platform == crate::Platform::Web {
+        "-web"
+    } else {
+        ""
+    };
+    match crate::project::UserCrate::load(&args.path) {
+        Ok(krate) => krate
+            .target_dir
+            .join("gzrs/bench")
+            .join(format!("{}{suffix}.svg", krate.name)),
+        Err(_) => PathBuf::from(format!("gzrs-bench{suffix}.svg")),
+    }
+}
+
 pub fn run(args: BenchArgs) -> Result<()> {
     if args.concurrency == 0 {
         bail!("--concurrency must be at least 1");
@@ -249,10 +269,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
         report::write_json(&reports, path)?;
         eprintln!("figures written to {}", path.display());
     }
-    if let Some(path) = &args.svg {
-        report::write_svg(&reports, path)?;
-        eprintln!("chart written to {}", path.display());
+    let chart = match (&args.svg, &args.json) {
+        (Some(path), _) => path.clone(),
+        (None, Some(json)) => json.with_extension("svg"),
+        (None, None) => default_chart(&args),
+    };
+    if let Some(dir) = chart.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    report::write_svg(&reports, &chart)?;
+    eprintln!("chart written to {}", chart.display());
     for report in &reports {
         let failed: Vec<_> = report
             .contestants

@@ -52,23 +52,6 @@ fn versus(value: f64, floor: Option<f64>, as_difference: bool, is_floor: bool) -
     }
 }
 
-/// The median of the differences between two contestants' samples taken in the same rounds
-/// (contestants alternate, so sample i of each comes from round i): robust to the machine's
-/// drift, which moves both alike. `None` when the samples do not pair up.
-pub fn paired_difference(a: &Summary, b: &Summary) -> Option<f64> {
-    if a.samples.len() != b.samples.len() || a.samples.is_empty() {
-        return None;
-    }
-    let mut differences: Vec<f64> = a
-        .samples
-        .iter()
-        .zip(&b.samples)
-        .map(|(x, y)| x - y)
-        .collect();
-    differences.sort_by(f64::total_cmp);
-    Some(super::stats::percentile(&differences, 50.0))
-}
-
 fn columns(out: &mut String, rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
@@ -119,6 +102,10 @@ pub fn table(report: &Report) -> String {
         report.machine.arch,
         report.floor.as_deref().unwrap_or("-"),
     );
+    for c in rows(report) {
+        let _ = writeln!(out, "  {:<26} {}", c.name, c.description);
+    }
+    out.push('\n');
     let is_floor = |c: &Contestant| floor.is_some_and(|f| f.name == c.name);
     let label = |c: &Contestant| match report.overhead.as_ref() {
         Some(o) if o.name == c.name => format!("{} (the tool's own cost)", c.name),
@@ -128,8 +115,8 @@ pub fn table(report: &Report) -> String {
     if report.cold_starts > 0 {
         let _ = writeln!(
             out,
-            "Cold start, median of {} fresh processes each (in brackets: the median of the \
-             differences to the floor's start in the same round):",
+            "Cold start, median of {} fresh processes each, contestants taking turns (in \
+             brackets: the difference to the floor's median; lower is better):",
             report.cold_starts
         );
         let init = match (report.kind, report.provider) {
@@ -147,12 +134,7 @@ pub fn table(report: &Report) -> String {
             let cell = |s: &Option<Summary>, fl: Option<&Option<Summary>>| {
                 s.as_ref().map_or("-".into(), |s| {
                     let floor = fl.and_then(|x| x.as_ref());
-                    match (floor.and_then(|f| paired_difference(s, f)), is_floor(c)) {
-                        (Some(difference), false) => {
-                            format!("{} ({difference:+.1} ms)", ms(s.p50))
-                        }
-                        _ => versus(s.p50, floor.map(|x| x.p50), true, is_floor(c)),
-                    }
+                    versus(s.p50, floor.map(|x| x.p50), true, is_floor(c))
                 })
             };
             table.push(vec![
@@ -198,14 +180,7 @@ pub fn table(report: &Report) -> String {
                 _ => us,
             };
             let first = c.figures.handler_first_ms.as_ref().map_or("-".into(), |s| {
-                match (
-                    floor_first.and_then(|f| paired_difference(s, f)),
-                    is_floor(c),
-                ) {
-                    (Some(difference), false) => format!("{} ({difference:+.1} ms)", ms(s.p50)),
-                    (_, true) => format!("{} (floor)", ms(s.p50)),
-                    _ => ms(s.p50),
-                }
+                versus(s.p50, floor_first.map(|f| f.p50), true, is_floor(c))
             });
             table.push(vec![label(c), per_request, first]);
         }
@@ -345,19 +320,22 @@ fn svg_with_height(report: &Report) -> (String, f64) {
     let rows = rows(report);
     let panels: Vec<(String, Vec<Option<&Summary>>)> = [
         (
-            "Cold start: spawn to first response (ms)".to_owned(),
+            "Cold start: spawn to first response (ms, lower is better)".to_owned(),
             rows.iter()
                 .map(|c| c.figures.first_response_ms.as_ref())
                 .collect::<Vec<_>>(),
         ),
         (
-            "Warm latency, one request at a time (ms)".to_owned(),
+            "Warm latency, one request at a time (ms, lower is better)".to_owned(),
             rows.iter()
                 .map(|c| c.figures.sequential_ms.as_ref())
                 .collect(),
         ),
         (
-            format!("Warm latency, {} in flight (ms)", report.concurrency),
+            format!(
+                "Warm latency, {} in flight (ms, lower is better)",
+                report.concurrency
+            ),
             rows.iter()
                 .map(|c| c.figures.concurrent_ms.as_ref())
                 .collect(),
@@ -368,7 +346,8 @@ fn svg_with_height(report: &Report) -> (String, f64) {
     .collect();
 
     let panel_height = 50.0 + ROW * rows.len() as f64 + 20.0;
-    let height = 50.0 + panel_height * panels.len() as f64;
+    let legend_top = 50.0 + panel_height * panels.len() as f64;
+    let height = legend_top + 20.0 + 18.0 * rows.len() as f64;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -392,31 +371,32 @@ fn svg_with_height(report: &Report) -> (String, f64) {
     );
     for (p, (title, summaries)) in panels.iter().enumerate() {
         let top = 50.0 + p as f64 * panel_height;
-        let max = summaries
-            .iter()
-            .flatten()
-            .map(|s| s.p99.max(s.p75))
-            .fold(0.0_f64, f64::max)
-            .max(0.001)
-            * 1.1;
-        let x = |v: f64| LABEL + (v.min(max) / max) * (WIDTH - LABEL - 30.0);
+        // The axis ends on a round tick past every whisker; the labels beside p99 fit in the margin.
+        let (step, ticks) = nice_ticks(
+            summaries
+                .iter()
+                .flatten()
+                .map(|s| s.p99.max(s.p75))
+                .fold(0.0_f64, f64::max),
+        );
+        let max = step * ticks as f64;
+        let x = |v: f64| LABEL + (v.min(max) / max) * (WIDTH - LABEL - 110.0);
         let _ = writeln!(
             out,
             r#"<text x="10" y="{:.0}" font-weight="bold">{}</text>"#,
             top + 18.0,
             escape(title)
         );
-        // Axis with five ticks.
         let axis_y = top + 30.0 + ROW * rows.len() as f64;
-        for t in 0..=4 {
-            let value = max / 1.1 * t as f64 / 4.0;
+        for t in 0..=ticks {
+            let value = step * t as f64;
             let tx = x(value);
             let _ = writeln!(
                 out,
                 r##"<line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{axis_y:.1}" stroke="#e5e7eb"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#6b7280">{}</text>"##,
                 top + 28.0,
                 axis_y + 14.0,
-                escape(&format_tick(value))
+                escape(&format_tick(value, step))
             );
         }
         for (i, (contestant, summary)) in rows.iter().zip(summaries).enumerate() {
@@ -466,22 +446,64 @@ fn svg_with_height(report: &Report) -> (String, f64) {
             let _ = writeln!(
                 out,
                 r##"<text x="{:.1}" y="{:.1}" fill="#111827">{}</text>"##,
-                (x(s.p99) + 6.0).min(WIDTH - 90.0),
+                x(s.p99) + 6.0,
                 mid + 4.0,
                 escape(&format!("p50 {}", ms(s.p50)))
             );
         }
     }
+    // What each row is.
+    for (i, contestant) in rows.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            r##"<text x="10" y="{:.0}" fill="#374151"><tspan font-weight="bold" fill="{}">{}</tspan>: {}</text>"##,
+            legend_top + 16.0 + 18.0 * i as f64,
+            COLORS[i % COLORS.len()],
+            escape(&contestant.name),
+            escape(&contestant.description)
+        );
+    }
     out.push_str("</svg>\n");
     (out, height)
 }
 
-fn format_tick(value: f64) -> String {
-    if value >= 10.0 {
-        format!("{value:.0}")
-    } else if value >= 1.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
+/// A round step (1, 2 or 5 times a power of ten) and how many steps reach past `max`: four to
+/// eight ticks, the last one at or beyond `max`.
+fn nice_ticks(max: f64) -> (f64, usize) {
+    let max = max.max(0.001);
+    let rough = max / 5.0;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| max / step <= 8.0)
+        .unwrap_or(10.0 * power);
+    (step, (max / step).ceil().max(1.0) as usize)
+}
+
+/// A tick's label, with as many decimals as the step needs (0.25 for a step of 0.05: no 0.250).
+fn format_tick(value: f64, step: f64) -> String {
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    format!("{value:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_tick, nice_ticks};
+
+    #[test]
+    fn ticks_are_round_and_reach_past_the_largest_value() {
+        for (max, step, ticks) in [
+            (321.0, 50.0, 7),
+            (2.6, 0.5, 6),
+            (149.0, 20.0, 8),
+            (0.37, 0.05, 8),
+            (100.0, 20.0, 5),
+        ] {
+            assert_eq!(nice_ticks(max), (step, ticks), "{max}");
+        }
+        assert_eq!(format_tick(150.0, 50.0), "150");
+        assert_eq!(format_tick(1.5, 0.5), "1.5");
+        assert_eq!(format_tick(0.30000000000000004, 0.1), "0.3");
     }
 }
