@@ -9,6 +9,7 @@
 
 mod bench;
 mod describe;
+mod dev;
 mod genezio;
 mod js_host;
 mod local;
@@ -99,6 +100,20 @@ enum Command {
   gzrs local --mode wasm --genezio                         # under the real `genezio local`"
     )]
     Local(LocalArgs),
+    /// Build, serve, and build again and restart on every change to the crate's sources.
+    ///
+    /// Serves as `gzrs local` does, on the web platform by default (or `--platform server`). A
+    /// build that fails shows the compiler's errors while the last good build keeps serving.
+    #[command(
+        mut_arg("platform", |arg| arg.default_value("web")),
+        mut_arg("mode", |arg| arg.value_parser(clap::builder::PossibleValuesParser::new(["wasm", "native"])
+            .map(|mode| Mode::from_str(&mode, true).expect("a listed mode")))),
+        after_help = "Examples:
+  gzrs dev                                   # Node, on http://localhost:8080
+  gzrs dev --runtime deno --port 3000
+  gzrs dev --platform server                 # this machine's executable"
+    )]
+    Dev(LocalArgs),
     /// Compare wasm mode, native mode and plain JavaScript, side by side in one run.
     ///
     /// With `--platform web`, on each JavaScript runtime: the wasm fetch handler, the native
@@ -277,6 +292,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Local(args) => run_local(args),
+        Command::Dev(args) => dev::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Sdk(args) => sdk::run(&args),
         Command::NullRuntime { class, method } => bench::run_null_runtime(&class, &method),
@@ -311,13 +327,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         let out = build_crate(&krate, &args.build)?;
         let base = args.build.base_path.clone().unwrap_or_default();
         let base = format!("/{}", base.trim_matches('/'));
-        let mut vars = web::dev_vars(krate.dir());
-        for var in &args.vars {
-            let (name, value) = var
-                .split_once('=')
-                .with_context(|| format!("--var {var:?} is not NAME=VALUE"))?;
-            vars.push((name.to_string(), value.to_string()));
-        }
+        let vars = local_vars(&args, krate.dir())?;
         if args.build.platform == Platform::Server {
             return server::serve(
                 &out,
@@ -363,6 +373,22 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
         &format!("/{}/{}", krate.config.class, krate.config.method),
         std::time::Duration::from_secs(args.timeout),
     )
+}
+
+/// The service's environment for `gzrs local` and `gzrs dev` on the web and server platforms:
+/// the crate's `.dev.vars`, then each `--var`.
+fn local_vars(
+    args: &LocalArgs,
+    crate_dir: &std::path::Path,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut vars = web::dev_vars(crate_dir);
+    for var in &args.vars {
+        let (name, value) = var
+            .split_once('=')
+            .with_context(|| format!("--var {var:?} is not NAME=VALUE"))?;
+        vars.push((name.to_string(), value.to_string()));
+    }
+    Ok(vars)
 }
 
 fn build(args: &BuildArgs) -> anyhow::Result<PathBuf> {

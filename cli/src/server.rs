@@ -124,6 +124,24 @@ pub fn serve(
     base_path: Option<&str>,
     vars: &[(String, String)],
 ) -> Result<()> {
+    let mut child = command(out, port, base_path, vars)?
+        .spawn()
+        .with_context(|| format!("could not start the server in {}", out.display()))?;
+    eprintln!(
+        "Serving {} on http://localhost:{port}{} (Ctrl-C to stop)",
+        out.join(binary_name(Arch::host()?)).display(),
+        base_path.unwrap_or("/")
+    );
+    crate::web::wait_or_stop(&mut child, "the server")
+}
+
+/// The command that serves this machine's executable of the build in `out` on `port`.
+pub fn command(
+    out: &Path,
+    port: u16,
+    base_path: Option<&str>,
+    vars: &[(String, String)],
+) -> Result<std::process::Command> {
     let binary = out.join(binary_name(Arch::host()?));
     let mut command = std::process::Command::new(&binary);
     command
@@ -133,13 +151,5 @@ pub fn serve(
     if let Some(base) = base_path {
         command.env("GZRS_BASE_PATH", base);
     }
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("could not start {}", binary.display()))?;
-    eprintln!(
-        "Serving {} on http://localhost:{port}{} (Ctrl-C to stop)",
-        binary.display(),
-        base_path.unwrap_or("/")
-    );
-    crate::web::wait_or_stop(&mut child, "the server")
+    Ok(command)
 }

@@ -569,6 +569,90 @@ fn gzrs_local_serves_both_modes_as_a_lambda() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The body of `GET url`, if it answers 200.
+fn get_text(agent: &ureq::Agent, url: &str) -> Option<String> {
+    let mut answer = agent.get(url).call().ok()?;
+    answer.body_mut().read_to_string().ok()
+}
+
+/// Waits up to `seconds` for `check`, failing with `what` and the log.
+fn wait_for(seconds: u64, what: &str, log: &Path, mut check: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(seconds),
+            "{what}:\n{}",
+            fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// `gzrs dev`: an edit is served after the rebuild; a syntax error shows the compiler's error
+/// and the last good build goes on serving.
+#[test]
+fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
+    let dir = scratch("dev");
+    assert!(gzrs(&["new", "dev-svc"], &dir).status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = dir.join("dev.log");
+    let mut process = gzrs_tests::GroupGuard::spawn(
+        Command::new(gzrs_tests::gzrs())
+            .args(["dev", "--port", &port.to_string()])
+            .current_dir(dir.join("dev-svc"))
+            .env("CARGO_TARGET_DIR", gzrs_tests::repo_root().join("target")),
+        &log,
+    );
+    let agent = gzrs_tests::http_agent();
+    let url = format!("http://127.0.0.1:{port}/");
+    let answers = |text: &str| get_text(&agent, &url).is_some_and(|body| body == text);
+    wait_for(600, "gzrs dev never served the new crate", &log, || {
+        assert!(
+            !process.exited(),
+            "gzrs dev exited:\n{}",
+            fs::read_to_string(&log).unwrap_or_default()
+        );
+        answers("Hello from Rust!")
+    });
+
+    let lib = dir.join("dev-svc/src/lib.rs");
+    let source = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, source.replace("Hello from Rust!", "Hello, edited!")).unwrap();
+    wait_for(600, "the edit was never served", &log, || {
+        answers("Hello, edited!")
+    });
+
+    fs::write(
+        &lib,
+        format!(
+            "{}\nfn broken( {{\n",
+            source.replace("Hello from Rust!", "Hello, edited!")
+        ),
+    )
+    .unwrap();
+    wait_for(600, "the compiler's error was never shown", &log, || {
+        fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("unclosed delimiter")
+    });
+    let said = fs::read_to_string(&log).unwrap_or_default();
+    assert!(said.contains("The last good build keeps serving"), "{said}");
+    assert!(
+        answers("Hello, edited!"),
+        "the last good build stopped serving:\n{said}"
+    );
+    assert!(
+        !process.exited(),
+        "gzrs dev exited on a compile error:\n{said}"
+    );
+    drop(process);
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// An ordinary mistake in the service's own code, in wasm mode: the compiler's error in full,
 /// without cargo's progress lines and without a word about wasm.
 #[test]
