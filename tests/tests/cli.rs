@@ -461,6 +461,32 @@ fn mistakes_get_errors_that_say_what_to_do() {
         "compiled before finding no `nope`: {said}"
     );
 
+    // The program a Lambda user brings (cargo lambda's shape): a binary whose `main` serves a
+    // Router with lambda_http. The message shows the src/lib.rs to add, from that Router.
+    let seed = dir.join("seed");
+    fs::create_dir_all(seed.join("src")).unwrap();
+    fs::write(
+        seed.join("Cargo.toml"),
+        "[package]\nname = \"seed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.8\"\nlambda_http = \"0.14\"\ntokio = { version = \"1\", features = [\"macros\"] }\n\n[workspace]\n",
+    )
+    .unwrap();
+    fs::write(
+        seed.join("src/main.rs"),
+        "use axum::{routing::get, Router};\nuse lambda_http::{run, Error};\n\n#[tokio::main]\nasync fn main() -> Result<(), Error> {\n    let app = Router::new().route(\"/\", get(|| async { \"Hello\" }));\n    run(app).await\n}\n",
+    )
+    .unwrap();
+    let binary = gzrs(&["build", "--platform", "web", "seed"], &dir);
+    let said = stderr(&binary);
+    assert!(!binary.status.success(), "{said}");
+    assert!(
+        said.contains("is a binary")
+            && said.contains("pub fn app() -> axum::Router {")
+            && said.contains(r#"Router::new().route("/", get(|| async { "Hello" }))"#)
+            && said.contains("let app = seed::app();"),
+        "{said}"
+    );
+    assert!(!said.contains("Compiling"), "{said}");
+
     // `gzrs local` without the Genezio CLI says how to install it, before building anything.
     fs::write(&manifest, &original).unwrap();
     let local = Command::new(gzrs_tests::gzrs())
