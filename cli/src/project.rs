@@ -125,9 +125,13 @@ impl UserCrate {
                     .targets
                     .iter()
                     .find(|t| t.kind.iter().any(|k| k == "bin"));
+                let lambda = package
+                    .dependencies
+                    .iter()
+                    .any(|d| d.name.starts_with("lambda_"));
                 anyhow!(
                     "{}",
-                    no_library(&package.name, main.map(|t| t.src_path.as_path()))
+                    no_library(&package.name, main.map(|t| t.src_path.as_path()), lambda)
                 )
             })?;
         let raw: RawConfig = match package.metadata.as_ref().and_then(|m| m.get("gzrs")) {
@@ -300,7 +304,14 @@ pub fn build_entry(
 /// What to do about a crate with no library: the `src/lib.rs` to add, built from what its
 /// `main` serves when that can be read (`lambda_http::run(app)` or `axum::serve(listener, app)`
 /// with `let app = ...;` beside it), and the `main` that then calls it.
-fn no_library(name: &str, main: Option<&Path>) -> String {
+fn no_library(name: &str, main: Option<&Path>, lambda: bool) -> String {
+    let lambda = if lambda {
+        "\n\nlambda_http (and lambda_runtime) are then only for `main`, and they do not build for \
+         wasm: for wasm mode and the web platform, declare them for native targets only, under \
+         [target.'cfg(not(target_family = \"wasm\"))'.dependencies] in Cargo.toml."
+    } else {
+        ""
+    };
     let ident = name.replace('-', "_");
     let source = main
         .and_then(|m| std::fs::read_to_string(m).ok())
@@ -312,7 +323,7 @@ fn no_library(name: &str, main: Option<&Path>) -> String {
              builds the service (an axum Router, or any tower::Service over http types). Add \
              src/lib.rs:\n\n    pub fn app() -> axum::Router {{\n        \
              axum::Router::new().route(\"/\", axum::routing::get(|| async {{ \"Hello!\" }}))\n    }}\n\n\
-             and keep a `main` of your own, if you want one, calling `{ident}::app()`."
+             and keep a `main` of your own, if you want one, calling `{ident}::app()`.{lambda}"
         );
     };
     // The expression's first line, then the rest as indented as they were relative to each other.
@@ -338,7 +349,7 @@ fn no_library(name: &str, main: Option<&Path>) -> String {
          pub fn app() -> axum::Router {{\n{body}    }}\n\n\
          and in src/main.rs, replace `let {variable} = ...;` with\n\n        \
          let {variable} = {ident}::app();\n\n\
-         `main` keeps working as before (`cargo lambda watch`, `cargo run`), and gzrs builds the library."
+         `main` keeps working as before (`cargo lambda watch`, `cargo run`), and gzrs builds the library.{lambda}"
     )
 }
 
@@ -526,7 +537,7 @@ async fn main() -> Result<(), Error> {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("main.rs");
         std::fs::write(&path, main).unwrap();
-        let said = no_library("seed-app", Some(&path));
+        let said = no_library("seed-app", Some(&path), true);
         assert!(
             said.contains("is a binary") && said.contains("`run(app)`"),
             "{said}"
@@ -537,8 +548,9 @@ async fn main() -> Result<(), Error> {
             "{said}"
         );
         assert!(said.contains("let app = seed_app::app();"), "{said}");
+        assert!(said.contains("cfg(not(target_family"), "{said}");
         std::fs::write(&path, "fn main() { println!(\"hi\"); }").unwrap();
-        let said = no_library("plain", Some(&path));
+        let said = no_library("plain", Some(&path), false);
         assert!(
             said.contains("has no library target") && said.contains("src/lib.rs"),
             "{said}"

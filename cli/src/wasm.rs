@@ -479,6 +479,52 @@ impl Graph {
         found
     }
 
+    /// Every way the service reaches package `name`, one per direct dependency it goes
+    /// through, shortest first, at most `limit`: `service → axum → hyper-util → socket2; service
+    /// → lambda_http → ... → socket2`, as `cargo tree -i` would show them. A crate that fails to
+    /// build may come in through a dependency that is not on the shortest path.
+    fn paths_to(&self, name: &str, limit: usize) -> Option<String> {
+        let start = self.service()?;
+        if self.names[start] == name {
+            return Some(name.to_string());
+        }
+        let mut paths: Vec<Vec<&str>> = Vec::new();
+        for first in self.normal_deps(start) {
+            let mut came_from: HashMap<&str, &str> = HashMap::new();
+            let mut queue = VecDeque::from([first]);
+            while let Some(id) = queue.pop_front() {
+                if self.names[id] == name {
+                    let mut path = vec![self.names[id].as_str()];
+                    let mut at = id;
+                    while let Some(&previous) = came_from.get(at) {
+                        path.push(&self.names[previous]);
+                        at = previous;
+                    }
+                    path.push(&self.names[start]);
+                    path.reverse();
+                    paths.push(path);
+                    break;
+                }
+                for next in self.normal_deps(id) {
+                    if next != start && next != first && !came_from.contains_key(next) {
+                        came_from.insert(next, id);
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        paths.sort_by_key(Vec::len);
+        paths.dedup();
+        (!paths.is_empty()).then(|| {
+            paths
+                .iter()
+                .take(limit)
+                .map(|p| p.join(" → "))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
     /// How the service reaches package `name`: `service → axum → tokio`, shortest first.
     fn path_to(&self, name: &str) -> Option<String> {
         let start = self.service()?;
@@ -621,7 +667,7 @@ fn compile(
         &format!("gzrs_entry_{name}.wasm"),
         verbose,
         step,
-        |log| compile_hint(log, &|name| graph.path_to(name)),
+        |log| compile_hint(log, &|name| graph.paths_to(name, 3)),
     )
 }
 
@@ -662,6 +708,18 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
         hints.push(format!(
             "the crate `{krate}`{via} failed to compile for {TARGET}: {why}. If it builds natively, `gzrs build --mode native` runs it; or find a feature that avoids it (`cargo tree -e features -i {krate}` shows who brings it in)"
         ));
+    }
+    if hints
+        .iter()
+        .any(|h| h.contains("lambda_http") || h.contains("lambda_runtime"))
+    {
+        hints.push(
+            "lambda_http and lambda_runtime are the Lambda runtime's own client, and they do not \
+             build for wasm32-wasip1. gzrs serves the library itself, so only a `main` of your own \
+             needs them: declare them for native targets only, under \
+             [target.'cfg(not(target_family = \"wasm\"))'.dependencies] in Cargo.toml"
+                .into(),
+        );
     }
     if (log.contains("cannot find function") || log.contains("cannot find value"))
         && log.contains("gzrs_user_service")
@@ -715,6 +773,16 @@ mod tests {
         let hint = compile_hint(log, &|_| None);
         assert!(hint.contains("the crate `uuid` failed"), "{hint}");
         assert!(!hint.contains("C compiler"), "{hint}");
+        // Every way in is named, and lambda_http gets its own advice.
+        let log = "error: could not compile `socket2` (lib) due to 3 previous errors\n";
+        let hint = compile_hint(log, &|_| {
+            Some("seed → axum → hyper-util → socket2; seed → lambda_http → lambda_runtime → hyper-util → socket2".into())
+        });
+        assert!(
+            hint.contains("seed → lambda_http → lambda_runtime"),
+            "{hint}"
+        );
+        assert!(hint.contains("cfg(not(target_family"), "{hint}");
         // The service's own type error: no word about wasm.
         let log = "error[E0308]: mismatched types\nerror: could not compile `broken` (lib) due to 1 previous error\n";
         let hint = compile_hint(log, &|name| {
