@@ -19,6 +19,9 @@ pub struct UserCrate {
     pub config: Config,
     /// Whether it depends on gzrs-class: its class has typed methods to describe.
     pub uses_class: bool,
+    /// The service's requirement on lambda_http, if it has one: native entries then set the
+    /// request extensions its `RequestExt` reads.
+    pub lambda_http: Option<String>,
     /// Its typed methods, once described (see `describe`).
     pub typed: Option<crate::describe::Typed>,
 }
@@ -64,6 +67,8 @@ struct Package {
 #[derive(Deserialize)]
 struct Dependency {
     name: String,
+    /// The version requirement, as written (`"0.14"`).
+    req: String,
 }
 
 #[derive(Deserialize)]
@@ -160,8 +165,14 @@ impl UserCrate {
             );
         }
         let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
+        let lambda_http = package
+            .dependencies
+            .iter()
+            .find(|d| d.name == "lambda_http")
+            .map(|d| d.req.clone());
         Ok(UserCrate {
             uses_class,
+            lambda_http,
             typed: None,
             name: package.name,
             version: package.version,

@@ -679,6 +679,96 @@ fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// A handler written for lambda_http reads its query string through `RequestExt` in native
+/// mode, as on a Lambda; in wasm mode, where lambda_http cannot build, the failure says why
+/// and what to change.
+#[test]
+fn a_lambda_http_handler_reads_its_query_string_natively_and_wasm_says_why_not() {
+    let dir = scratch("lambda-ext");
+    let krate = scratch_crate(
+        &dir,
+        "lambda-ext",
+        "axum = { version = \"0.8\", default-features = false }\nlambda_http = \"0.14\"\n",
+        r#"use axum::{extract::Request, routing::get, Router};
+use lambda_http::RequestExt;
+
+pub fn app() -> Router {
+    Router::new().route(
+        "/",
+        get(|request: Request| async move {
+            let query = request.query_string_parameters();
+            format!("name={} tags={:?}", query.first("name").unwrap_or("nobody"), query.all("tag"))
+        }),
+    )
+}
+"#,
+    );
+    let out = dir.join("server");
+    let built = gzrs(
+        &[
+            "build",
+            "--platform",
+            "server",
+            "--arch",
+            "x86_64",
+            "--out",
+            out.to_str().unwrap(),
+            "lambda-ext",
+        ],
+        &dir,
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = dir.join("server.log");
+    let mut server = gzrs_tests::GroupGuard::spawn(
+        Command::new(out.join("service-amd64")).env("PORT", port.to_string()),
+        &log,
+    );
+    let agent = gzrs_tests::http_agent();
+    let url = format!("http://127.0.0.1:{port}/?name=ada&tag=a&tag=b%20c");
+    wait_for(60, "the server never answered", &log, || {
+        assert!(
+            !server.exited(),
+            "{}",
+            fs::read_to_string(&log).unwrap_or_default()
+        );
+        get_text(&agent, &url).is_some()
+    });
+    assert_eq!(
+        get_text(&agent, &url).as_deref(),
+        Some(r#"name=ada tags=Some(["a", "b c"])"#)
+    );
+    drop(server);
+
+    let wasm = gzrs(
+        &[
+            "build",
+            "--platform",
+            "web",
+            "--out",
+            dir.join("web").to_str().unwrap(),
+            "lambda-ext",
+        ],
+        &dir,
+    );
+    let said = stderr(&wasm);
+    assert!(
+        !wasm.status.success(),
+        "lambda_http built for wasm?\n{said}"
+    );
+    assert!(
+        said.contains("lambda-ext → lambda_http")
+            && said.contains("cfg(not(target_family = \"wasm\"))"),
+        "{said}"
+    );
+    let _ = krate;
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// An ordinary mistake in the service's own code, in wasm mode: the compiler's error in full,
 /// without cargo's progress lines and without a word about wasm.
 #[test]
