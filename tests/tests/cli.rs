@@ -155,6 +155,8 @@ fn gzrs_installed_from_its_packages_builds_and_serves_a_new_crate_in_both_modes(
             .arg("--target-dir")
             .arg(repo.join("target/gzrs-tests/install-target"))
             .env("CARGO_HOME", &home)
+            // No debug info: the installed gzrs is only run, and it compiles faster without.
+            .env("CARGO_PROFILE_DEV_DEBUG", "0")
             .env_remove("GZRS_SOURCE")
             .current_dir(&dir),
         "cargo install gzrs from its package",
