@@ -213,7 +213,11 @@ fn gzrs_installed_from_its_packages_builds_and_serves_a_new_crate_in_both_modes(
         "{response}"
     );
 
-    for mode in ["wasm", "native"] {
+    // Each mode under one of the two Node runtime loops `gzrs local` runs a bundle with.
+    for (mode, runtime, says) in [
+        ("wasm", "bootstrap", "bootstrap"),
+        ("native", "ric", "aws-lambda-ric"),
+    ] {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -222,16 +226,19 @@ fn gzrs_installed_from_its_packages_builds_and_serves_a_new_crate_in_both_modes(
         let log = dir.join(format!("local-{mode}.log"));
         let local_out = dir.join(format!("local-{mode}"));
         let mut process = gzrs_tests::GroupGuard::spawn(
-            &mut gzrs(&[
+            gzrs(&[
                 "local",
                 "--mode",
                 mode,
+                "--node-runtime",
+                runtime,
                 "--port",
                 &port.to_string(),
                 "--out",
                 local_out.to_str().unwrap(),
                 "installed-svc",
-            ]),
+            ])
+            .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric()),
             &log,
         );
         let url = format!("http://127.0.0.1:{port}/InstalledSvc/api/hello/you");
@@ -249,6 +256,11 @@ fn gzrs_installed_from_its_packages_builds_and_serves_a_new_crate_in_both_modes(
             std::thread::sleep(std::time::Duration::from_millis(500));
         };
         assert_eq!(body, r#"{"message":"Hello, you!"}"#, "[{mode}]");
+        let said = fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            said.contains(says),
+            "[{mode}] gzrs local does not say which runtime runs: {said}"
+        );
     }
 
     // The generated entries: gzrs's crates by version, nothing from this repository.
@@ -511,92 +523,6 @@ fn mistakes_get_errors_that_say_what_to_do() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// `gzrs local` in a mode, on a free port: waits until the hello example answers its root,
-/// then checks the example's corpus. Returns the problems and gzrs's output.
-fn serve_hello_locally(mode: &str, node_runtime: &str) -> Vec<String> {
-    use gzrs_tests::checks::{check_cases, Server};
-    use gzrs_tests::{http_agent, Answer, Case};
-
-    struct Local(String);
-    impl Server for Local {
-        fn send(&self, agent: &ureq::Agent, case: &Case) -> Result<Answer, String> {
-            gzrs_tests::local::send(agent, &format!("{}{}", self.0, case.target), case)
-        }
-        fn as_delivered(&self, case: &Case) -> Case {
-            gzrs_tests::corpus::with_joined_query(case)
-        }
-    }
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = gzrs_tests::repo_root().join(format!("target/gzrs-tests/local-{mode}.log"));
-    fs::create_dir_all(log.parent().unwrap()).unwrap();
-    let node_bin = gzrs_tests::repo_root().join("tests/node/node_modules/.bin");
-    let path = format!(
-        "{}:{}",
-        node_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut process = gzrs_tests::GroupGuard::spawn(
-        Command::new(gzrs_tests::gzrs())
-            .args([
-                "local",
-                "--mode",
-                mode,
-                "--port",
-                &port.to_string(),
-                "--node-runtime",
-                node_runtime,
-            ])
-            .arg(gzrs_tests::repo_root().join("examples/hello"))
-            .env("PATH", path)
-            .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric()),
-        &log,
-    );
-    let server = Local(format!("http://127.0.0.1:{port}/Hello/api"));
-    let agent = http_agent();
-    let started = std::time::Instant::now();
-    loop {
-        let root = server.send(&agent, &Case::get("root", "/"));
-        if root.as_ref().is_ok_and(|answer| answer.status == 200) {
-            break;
-        }
-        if process.exited() || started.elapsed() > std::time::Duration::from_secs(600) {
-            return vec![format!(
-                "gzrs local --mode {mode} did not serve: {root:?}\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            )];
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    let problems = check_cases(&server, "examples/hello", &gzrs_tests::hello_corpus());
-    let output = fs::read_to_string(&log).unwrap_or_default();
-    let mut problems: Vec<String> = problems
-        .into_iter()
-        .map(|p| format!("[{mode}] {p}"))
-        .collect();
-    if !output.contains(if node_runtime == "ric" {
-        "aws-lambda-ric"
-    } else {
-        "bootstrap"
-    }) {
-        problems.push(format!(
-            "[{mode}] gzrs local does not say which runtime runs: {output}"
-        ));
-    }
-    problems
-}
-
-#[test]
-fn gzrs_local_serves_both_modes_as_a_lambda() {
-    let mut problems = serve_hello_locally("native", "ric");
-    problems.extend(serve_hello_locally("wasm", "bootstrap"));
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
 /// The body of `GET url`, if it answers 200.
 fn get_text(agent: &ureq::Agent, url: &str) -> Option<String> {
     let mut answer = agent.get(url).call().ok()?;
@@ -690,7 +616,7 @@ fn a_lambda_http_handler_reads_its_query_string_natively_and_wasm_says_why_not()
     let krate = scratch_crate(
         &dir,
         "lambda-ext",
-        "axum = { version = \"0.8\", default-features = false }\nlambda_http = \"0.14\"\n",
+        "axum = { version = \"0.8\", default-features = false }\nlambda_http = { version = \"0.14\", default-features = false, features = [\"apigw_http\"] }\n",
         r#"use axum::{extract::Request, routing::get, Router};
 use lambda_http::RequestExt;
 
