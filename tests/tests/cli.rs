@@ -608,10 +608,9 @@ fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
 }
 
 /// A handler written for lambda_http reads its query string through `RequestExt` in native
-/// mode, as on a Lambda; in wasm mode, where lambda_http cannot build, the failure says why
-/// and what to change.
+/// mode, as on a Lambda.
 #[test]
-fn a_lambda_http_handler_reads_its_query_string_natively_and_wasm_says_why_not() {
+fn a_lambda_http_handler_reads_its_query_string_natively() {
     let dir = scratch("lambda-ext");
     let krate = scratch_crate(
         &dir,
@@ -672,27 +671,9 @@ pub fn app() -> Router {
     );
     drop(server);
 
-    let wasm = gzrs(
-        &[
-            "build",
-            "--platform",
-            "web",
-            "--out",
-            dir.join("web").to_str().unwrap(),
-            "lambda-ext",
-        ],
-        &dir,
-    );
-    let said = stderr(&wasm);
-    assert!(
-        !wasm.status.success(),
-        "lambda_http built for wasm?\n{said}"
-    );
-    assert!(
-        said.contains("lambda-ext → lambda_http")
-            && said.contains("cfg(not(target_family = \"wasm\"))"),
-        "{said}"
-    );
+    // In wasm mode lambda_http cannot build; the failure names the way in and the fix
+    // (`compile_hint`'s unit tests in cli/src/wasm.rs): not built here, to spare the suite a
+    // minute of compiling lambda_http for wasm only to see it fail.
     let _ = krate;
     let _ = fs::remove_dir_all(&dir);
 }
