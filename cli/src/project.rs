@@ -360,7 +360,7 @@ fn no_library(name: &str, main: Option<&Path>, lambda: bool) -> String {
          pub fn app() -> axum::Router {{\n{body}    }}\n\n\
          and in src/main.rs, replace `let {variable} = ...;` with\n\n        \
          let {variable} = {ident}::app();\n\n\
-         `main` keeps working as before (`cargo lambda watch`, `cargo run`), and gzrs builds the library.{lambda}"
+         (the `use` lines only the Router needed can go). `main` keeps working as before (`cargo lambda watch`, `cargo run`), and gzrs builds the library.{lambda}"
     )
 }
 

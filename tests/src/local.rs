@@ -179,7 +179,7 @@ pub fn send(agent: &Agent, url: &str, case: &Case) -> Result<Answer, String> {
 }
 
 /// A port nobody listens on right now (the OS picks it).
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("a bound address").port()
 }

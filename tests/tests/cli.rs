@@ -218,11 +218,7 @@ fn gzrs_installed_from_its_packages_builds_and_serves_a_new_crate_in_both_modes(
         ("wasm", "bootstrap", "bootstrap"),
         ("native", "ric", "aws-lambda-ric"),
     ] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = gzrs_tests::local::free_port();
         let log = dir.join(format!("local-{mode}.log"));
         let local_out = dir.join(format!("local-{mode}"));
         let mut process = gzrs_tests::GroupGuard::spawn(
@@ -475,32 +471,6 @@ fn mistakes_get_errors_that_say_what_to_do() {
         "compiled before finding no `nope`: {said}"
     );
 
-    // The program a Lambda user brings (cargo lambda's shape): a binary whose `main` serves a
-    // Router with lambda_http. The message shows the src/lib.rs to add, from that Router.
-    let seed = dir.join("seed");
-    fs::create_dir_all(seed.join("src")).unwrap();
-    fs::write(
-        seed.join("Cargo.toml"),
-        "[package]\nname = \"seed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.8\"\nlambda_http = \"0.14\"\ntokio = { version = \"1\", features = [\"macros\"] }\n\n[workspace]\n",
-    )
-    .unwrap();
-    fs::write(
-        seed.join("src/main.rs"),
-        "use axum::{routing::get, Router};\nuse lambda_http::{run, Error};\n\n#[tokio::main]\nasync fn main() -> Result<(), Error> {\n    let app = Router::new().route(\"/\", get(|| async { \"Hello\" }));\n    run(app).await\n}\n",
-    )
-    .unwrap();
-    let binary = gzrs(&["build", "--platform", "web", "seed"], &dir);
-    let said = stderr(&binary);
-    assert!(!binary.status.success(), "{said}");
-    assert!(
-        said.contains("is a binary")
-            && said.contains("pub fn app() -> axum::Router {")
-            && said.contains(r#"Router::new().route("/", get(|| async { "Hello" }))"#)
-            && said.contains("let app = seed::app();"),
-        "{said}"
-    );
-    assert!(!said.contains("Compiling"), "{said}");
-
     // `gzrs local` without the Genezio CLI says how to install it, before building anything.
     fs::write(&manifest, &original).unwrap();
     let local = Command::new(gzrs_tests::gzrs())
@@ -548,11 +518,7 @@ fn wait_for(seconds: u64, what: &str, log: &Path, mut check: impl FnMut() -> boo
 fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
     let dir = scratch("dev");
     assert!(gzrs(&["new", "dev-svc"], &dir).status.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = gzrs_tests::local::free_port();
     let log = dir.join("dev.log");
     let mut process = gzrs_tests::GroupGuard::spawn(
         Command::new(gzrs_tests::gzrs())
@@ -607,15 +573,166 @@ fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// The dependencies of the Lambda crates below, the same for both, so their native builds share
+/// every compiled dependency.
+const LAMBDA_DEPENDENCIES: &str = "axum = { version = \"0.8\", default-features = false }\ntokio = { version = \"1\", features = [\"macros\"] }\n";
+const LAMBDA_HTTP: &str =
+    "lambda_http = { version = \"0.14\", default-features = false, features = [\"apigw_http\"] }\n";
+
+/// Starts `command` (a server on `port`), waits until `GET path` answers 200, and returns the
+/// guard and that first answer's body.
+fn serve(
+    command: &mut Command,
+    port: u16,
+    path: &str,
+    log: &Path,
+) -> (gzrs_tests::GroupGuard, String) {
+    let mut server = gzrs_tests::GroupGuard::spawn(command.env("PORT", port.to_string()), log);
+    let agent = gzrs_tests::http_agent();
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let mut body = None;
+    wait_for(60, "the server never answered", log, || {
+        assert!(
+            !server.exited(),
+            "the server exited:\n{}",
+            fs::read_to_string(log).unwrap_or_default()
+        );
+        body = get_text(&agent, &url);
+        body.is_some()
+    });
+    (server, body.unwrap_or_default())
+}
+
+/// The program a Lambda user brings (the blog post's, cargo lambda's shape): a binary whose
+/// `main` serves a Router with `lambda_http::run`. gzrs shows the src/lib.rs to add, built from
+/// that Router; made as the message says, the crate serves its route in both modes, and its
+/// `main` still builds for Lambda.
+#[test]
+fn the_lambda_program_is_shown_its_change_and_then_serves_in_both_modes() {
+    let dir = scratch("seed");
+    let seed = dir.join("seed");
+    fs::create_dir_all(seed.join("src")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"seed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{LAMBDA_DEPENDENCIES}{LAMBDA_HTTP}\n[workspace]\n"
+    );
+    fs::write(seed.join("Cargo.toml"), &manifest).unwrap();
+    let main = "use axum::{routing::get, Router};\nuse lambda_http::{run, Error};\n\n#[tokio::main]\nasync fn main() -> Result<(), Error> {\n    let app = Router::new().route(\"/\", get(|| async { \"Hello\" }));\n    run(app).await\n}\n";
+    fs::write(seed.join("src/main.rs"), main).unwrap();
+    let binary = gzrs(&["build", "--platform", "web", "seed"], &dir);
+    let said = stderr(&binary);
+    assert!(!binary.status.success(), "{said}");
+    assert!(
+        said.contains("is a binary")
+            && said.contains("let app = seed::app();")
+            && said.contains("[target.'cfg(not(target_family = \"wasm\"))'.dependencies]"),
+        "{said}"
+    );
+    assert!(!said.contains("Compiling"), "{said}");
+
+    // The change, as the message gives it: its src/lib.rs (with main's `use` line for the
+    // Router), its line for main, lambda_http for native targets only.
+    let lib: String = said
+        .lines()
+        .skip_while(|line| !line.contains("// src/lib.rs"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    assert!(lib.contains("pub fn app() -> axum::Router {"), "{said}");
+    fs::write(
+        seed.join("src/lib.rs"),
+        format!("use axum::{{routing::get, Router}};\n\n{lib}"),
+    )
+    .unwrap();
+    let app_line = main
+        .lines()
+        .find(|line| line.contains("let app ="))
+        .unwrap();
+    fs::write(
+        seed.join("src/main.rs"),
+        main.replace(app_line, "    let app = seed::app();"),
+    )
+    .unwrap();
+    fs::write(
+        seed.join("Cargo.toml"),
+        manifest.replace(
+            LAMBDA_HTTP,
+            &format!("\n[target.'cfg(not(target_family = \"wasm\"))'.dependencies]\n{LAMBDA_HTTP}"),
+        ),
+    )
+    .unwrap();
+
+    // Native: the server platform's executable.
+    let native = dir.join("server");
+    let built = gzrs(
+        &[
+            "build",
+            "--platform",
+            "server",
+            "--arch",
+            "x86_64",
+            "--out",
+            native.to_str().unwrap(),
+            "seed",
+        ],
+        &dir,
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let (server, body) = serve(
+        &mut Command::new(native.join("service-amd64")),
+        gzrs_tests::local::free_port(),
+        "/",
+        &dir.join("native.log"),
+    );
+    assert_eq!(body, "Hello", "[native]");
+    drop(server);
+
+    // wasm: the web platform under Node.
+    let web = dir.join("web");
+    let built = gzrs(
+        &[
+            "build",
+            "--platform",
+            "web",
+            "--out",
+            web.to_str().unwrap(),
+            "seed",
+        ],
+        &dir,
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let (server, body) = serve(
+        Command::new("node").arg("server.mjs").current_dir(&web),
+        gzrs_tests::local::free_port(),
+        "/",
+        &dir.join("web.log"),
+    );
+    assert_eq!(body, "Hello", "[wasm]");
+    drop(server);
+
+    // `main` is still the Lambda program it was.
+    let checked = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["check", "--quiet", "--bin", "seed"])
+        .current_dir(&seed)
+        .env(
+            "CARGO_TARGET_DIR",
+            gzrs_tests::repo_root().join("target/gzrs-tests/seed-check"),
+        )
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// A handler written for lambda_http reads its query string through `RequestExt` in native
 /// mode, as on a Lambda.
 #[test]
 fn a_lambda_http_handler_reads_its_query_string_natively() {
     let dir = scratch("lambda-ext");
-    let krate = scratch_crate(
+    scratch_crate(
         &dir,
         "lambda-ext",
-        "axum = { version = \"0.8\", default-features = false }\nlambda_http = { version = \"0.14\", default-features = false, features = [\"apigw_http\"] }\n",
+        &format!("{LAMBDA_DEPENDENCIES}{LAMBDA_HTTP}"),
         r#"use axum::{extract::Request, routing::get, Router};
 use lambda_http::RequestExt;
 
@@ -645,36 +762,16 @@ pub fn app() -> Router {
         &dir,
     );
     assert!(built.status.success(), "{}", stderr(&built));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = dir.join("server.log");
-    let mut server = gzrs_tests::GroupGuard::spawn(
-        Command::new(out.join("service-amd64")).env("PORT", port.to_string()),
-        &log,
+    let (server, body) = serve(
+        &mut Command::new(out.join("service-amd64")),
+        gzrs_tests::local::free_port(),
+        "/?name=ada&tag=a&tag=b%20c",
+        &dir.join("server.log"),
     );
-    let agent = gzrs_tests::http_agent();
-    let url = format!("http://127.0.0.1:{port}/?name=ada&tag=a&tag=b%20c");
-    wait_for(60, "the server never answered", &log, || {
-        assert!(
-            !server.exited(),
-            "{}",
-            fs::read_to_string(&log).unwrap_or_default()
-        );
-        get_text(&agent, &url).is_some()
-    });
-    assert_eq!(
-        get_text(&agent, &url).as_deref(),
-        Some(r#"name=ada tags=Some(["a", "b c"])"#)
-    );
+    assert_eq!(body, r#"name=ada tags=Some(["a", "b c"])"#);
     drop(server);
-
     // In wasm mode lambda_http cannot build; the failure names the way in and the fix
-    // (`compile_hint`'s unit tests in cli/src/wasm.rs): not built here, to spare the suite a
-    // minute of compiling lambda_http for wasm only to see it fail.
-    let _ = krate;
+    // (`compile_hint`'s unit tests in cli/src/wasm.rs), and the test above follows that fix.
     let _ = fs::remove_dir_all(&dir);
 }
 
