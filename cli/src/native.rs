@@ -159,8 +159,10 @@ debug = false
         lambda = match &krate.lambda_http {
             // The service's own lambda_http (the lockfile keeps the version), and what setting
             // its request extensions takes.
-            Some(req) => format!(
-                "lambda_http = {req:?}\nform_urlencoded = \"1\"\ntower = {{ version = \"0.5\", default-features = false, features = [\"util\"] }}\n"
+            // Without its default features: the service's own choice of them stands.
+            Some(lambda) => format!(
+                "lambda_http = {{ version = {:?}, default-features = false }}\nform_urlencoded = \"1\"\nserde_json = \"1\"\ntower = {{ version = \"0.5\", default-features = false, features = [\"util\"] }}\n",
+                lambda.req
             ),
             None => String::new(),
         },
@@ -172,15 +174,15 @@ debug = false
     } else {
         "#[global_allocator]\nstatic ALLOCATOR: gzrs_native::Allocator = gzrs_native::Allocator;\n\n"
     };
-    let (builder, extensions) = match krate.lambda_http {
-        Some(_) => (
+    let (builder, extensions) = match &krate.lambda_http {
+        Some(lambda) => (
             format!(
                 "|| tower::util::MapRequest::new(({})(), lambda_extensions)",
                 krate.service_builder()
             ),
-            LAMBDA_EXTENSIONS,
+            lambda_extensions(lambda),
         ),
-        None => (krate.service_builder(), ""),
+        None => (krate.service_builder(), String::new()),
     };
     let start = match &krate.typed {
         None => format!(
@@ -206,21 +208,48 @@ debug = false
     Ok(dir)
 }
 
-/// For a service that depends on lambda_http: what its `RequestExt` reads on a Lambda, set on
-/// every request (the query string's parameters, repeated keys kept; the raw path).
-const LAMBDA_EXTENSIONS: &str = r#"/// lambda_http's `RequestExt` reads what a Lambda would hand it: the query string's
-/// parameters and the raw path.
-fn lambda_extensions<B>(request: lambda_http::http::Request<B>) -> lambda_http::http::Request<B> {
-    use lambda_http::RequestExt as _;
-    let mut query = std::collections::HashMap::<String, Vec<String>>::new();
-    for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
-        query.entry(name.into_owned()).or_default().push(value.into_owned());
+/// For a service that depends on lambda_http: what its `RequestExt` reads on a Lambda behind a
+/// function URL, set on every request: the query string's parameters (repeated keys kept), the
+/// raw path, a Lambda context, and the request context where the service's lambda_http has the
+/// function URL's kind.
+fn lambda_extensions(lambda: &crate::project::LambdaHttp) -> String {
+    let request_context = if lambda.function_url_context {
+        r#"    // A function URL's request context, as gzrs-core describes this request.
+    let context = gzrs_native::function_url::request_context(&request, now, &gzrs_native::function_url::request_id(now));
+    match serde_json::from_value::<lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext>(context) {
+        Ok(context) => request.with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context)),
+        Err(_) => request,
     }
+"#
+    } else {
+        "    request
+"
+    };
+    format!(
+        r#"/// lambda_http's `RequestExt` reads what a Lambda behind a function URL would hand it.
+fn lambda_extensions<B>(request: lambda_http::http::Request<B>) -> lambda_http::http::Request<B> {{
+    use lambda_http::RequestExt as _;
+    let now = std::time::SystemTime::now();
+    let mut query = std::collections::HashMap::<String, Vec<String>>::new();
+    for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {{
+        query.entry(name.into_owned()).or_default().push(value.into_owned());
+    }}
     let path = request.uri().path().to_owned();
-    request.with_query_string_parameters(query).with_raw_http_path(path)
-}
+    // The invocation: an id of its own, and Lambda's longest timeout (15 minutes) from now.
+    let mut lambda = lambda_http::Context::default();
+    lambda.request_id = gzrs_native::function_url::request_id(now);
+    lambda.deadline = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64 + 900_000);
+    let request = request
+        .with_query_string_parameters(query)
+        .with_raw_http_path(path)
+        .with_lambda_context(lambda);
+{request_context}}}
 
-"#;
+"#
+    )
+}
 
 /// Whether any Rust source under `dir` declares a `#[global_allocator]`.
 fn declares_global_allocator(dir: &Path) -> bool {
@@ -358,6 +387,24 @@ mod tests {
         let work = tempfile::tempdir().unwrap();
         let entry = write_entry_crate(&user, work.path(), false).unwrap();
         fs::read_to_string(entry.join("src/main.rs")).unwrap()
+    }
+
+    #[test]
+    fn the_request_context_is_set_only_where_lambda_http_has_the_function_urls_kind() {
+        let with = |function_url_context| {
+            lambda_extensions(&crate::project::LambdaHttp {
+                req: "0.14".into(),
+                function_url_context,
+            })
+        };
+        let (apigw_http, alb_only) = (with(true), with(false));
+        assert!(apigw_http.contains("RequestContext::ApiGatewayV2"));
+        // With only `alb` (say), the variant does not exist: naming it would not compile.
+        assert!(!alb_only.contains("RequestContext"), "{alb_only}");
+        for generated in [&apigw_http, &alb_only] {
+            assert!(generated.contains(".with_query_string_parameters(query)"));
+            assert!(generated.contains(".with_lambda_context(lambda)"));
+        }
     }
 
     #[test]

@@ -19,11 +19,21 @@ pub struct UserCrate {
     pub config: Config,
     /// Whether it depends on gzrs-class: its class has typed methods to describe.
     pub uses_class: bool,
-    /// The service's requirement on lambda_http, if it has one: native entries then set the
+    /// The service's dependency on lambda_http, if it has one: native entries then set the
     /// request extensions its `RequestExt` reads.
-    pub lambda_http: Option<String>,
+    pub lambda_http: Option<LambdaHttp>,
     /// Its typed methods, once described (see `describe`).
     pub typed: Option<crate::describe::Typed>,
+}
+
+/// A service's dependency on lambda_http, as its manifest declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaHttp {
+    /// The version requirement (`"0.14"`); the lockfile keeps the version.
+    pub req: String,
+    /// Whether its `apigw_http` feature is on (by default or by name): lambda_http's
+    /// `RequestContext` then has the function URL's variant, which native entries set.
+    pub function_url_context: bool,
 }
 
 /// `[package.metadata.gzrs]`.
@@ -69,6 +79,14 @@ struct Dependency {
     name: String,
     /// The version requirement, as written (`"0.14"`).
     req: String,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default = "yes")]
+    uses_default_features: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -169,7 +187,11 @@ impl UserCrate {
             .dependencies
             .iter()
             .find(|d| d.name == "lambda_http")
-            .map(|d| d.req.clone());
+            .map(|d| LambdaHttp {
+                req: d.req.clone(),
+                function_url_context: d.uses_default_features
+                    || d.features.iter().any(|f| f == "apigw_http"),
+            });
         Ok(UserCrate {
             uses_class,
             lambda_http,

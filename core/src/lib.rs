@@ -9,6 +9,9 @@
 //! [`lambda`] adds what Genezio's own Lambda handler does with an event before its class sees
 //! it (OPTIONS, unknown methods, JSON-RPC and cron events), for the native mode.
 //!
+//! [`function_url`] describes any request as a Lambda function URL's request context, for
+//! services written for lambda_http.
+//!
 //! [`limits`] states what one request may hold; every request is checked against it here.
 //!
 //! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
@@ -16,6 +19,7 @@
 
 pub mod compact;
 mod error;
+pub mod function_url;
 pub mod lambda;
 pub mod limits;
 mod request;

@@ -32,6 +32,8 @@ pub mod sidecar;
 use std::fmt::Display;
 use std::process::ExitCode;
 
+/// For the entries of services written for lambda_http: a function URL's request context.
+pub use gzrs_core::function_url;
 pub use gzrs_core::lambda::Target;
 use gzrs_core::Body;
 use http::{Request, Response};

@@ -724,24 +724,35 @@ fn the_lambda_program_is_shown_its_change_and_then_serves_in_both_modes() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// A handler written for lambda_http reads its query string through `RequestExt` in native
-/// mode, as on a Lambda.
+/// A handler written for lambda_http reads its query string, its request context and its
+/// Lambda context through `RequestExt` in native mode, as behind a Lambda function URL.
 #[test]
-fn a_lambda_http_handler_reads_its_query_string_natively() {
+fn a_lambda_http_handler_reads_its_request_extensions_natively() {
     let dir = scratch("lambda-ext");
     scratch_crate(
         &dir,
         "lambda-ext",
-        &format!("{LAMBDA_DEPENDENCIES}{LAMBDA_HTTP}"),
+        &format!("{LAMBDA_DEPENDENCIES}{LAMBDA_HTTP}serde_json = \"1\"\n"),
         r#"use axum::{extract::Request, routing::get, Router};
 use lambda_http::RequestExt;
 
 pub fn app() -> Router {
     Router::new().route(
-        "/",
+        "/items",
         get(|request: Request| async move {
             let query = request.query_string_parameters();
-            format!("name={} tags={:?}", query.first("name").unwrap_or("nobody"), query.all("tag"))
+            let context = serde_json::to_value(request.request_context()).unwrap();
+            format!(
+                "name={} tags={:?} {} {} from {} at {} by {} invocation {}",
+                query.first("name").unwrap_or("nobody"),
+                query.all("tag"),
+                context["http"]["method"],
+                context["http"]["path"],
+                context["http"]["sourceIp"],
+                context["stage"],
+                context["accountId"],
+                !request.lambda_context().request_id.is_empty(),
+            )
         }),
     )
 }
@@ -762,13 +773,25 @@ pub fn app() -> Router {
         &dir,
     );
     assert!(built.status.success(), "{}", stderr(&built));
+    let port = gzrs_tests::local::free_port();
     let (server, body) = serve(
         &mut Command::new(out.join("service-amd64")),
-        gzrs_tests::local::free_port(),
-        "/?name=ada&tag=a&tag=b%20c",
+        port,
+        "/items?name=ada&tag=a&tag=b%20c",
         &dir.join("server.log"),
     );
-    assert_eq!(body, r#"name=ada tags=Some(["a", "b c"])"#);
+    assert_eq!(
+        body,
+        r#"name=ada tags=Some(["a", "b c"]) "GET" "/items" from "" at "$default" by "anonymous" invocation true"#
+    );
+    // Behind a proxy, the caller is the first hop of x-forwarded-for, as a function URL says.
+    let mut answer = gzrs_tests::http_agent()
+        .get(format!("http://127.0.0.1:{port}/items"))
+        .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+        .call()
+        .expect("the server answers");
+    let body = answer.body_mut().read_to_string().unwrap();
+    assert!(body.contains(r#"from "203.0.113.9""#), "{body}");
     drop(server);
     // In wasm mode lambda_http cannot build; the failure names the way in and the fix
     // (`compile_hint`'s unit tests in cli/src/wasm.rs), and the test above follows that fix.
