@@ -97,9 +97,9 @@ pub fn run(command: &mut Command, verbose: bool) -> io::Result<(ExitStatus, Stri
     }
 }
 
-/// Runs a cargo build as `step`: the count of crates compiled so far as its progress, and on
-/// failure what the compiler said, without cargo's own status lines (`Compiling ...`). With
-/// `verbose`, cargo's output goes straight to the terminal.
+/// Runs a cargo build as `step`: cargo's own count of units built (`112/240`) as its progress,
+/// and on failure what the compiler said, without cargo's own status lines (`Compiling ...`).
+/// With `verbose`, cargo's output goes straight to the terminal.
 pub fn run_cargo(
     command: &mut Command,
     verbose: bool,
@@ -108,29 +108,43 @@ pub fn run_cargo(
     if verbose {
         return command.status().map(|status| (status, String::new()));
     }
+    // Cargo draws its progress bar (with the count) only on a terminal, unless told to.
     let mut child = command
+        .args(["--config", "term.progress.when=\"always\""])
+        .args(["--config", "term.progress.width=100"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
     let stderr = child.stderr.take().expect("stderr is piped");
     let mut kept = String::new();
-    let mut compiled = 0;
     let mut heartbeat = Instant::now();
     for line in BufReader::new(stderr).lines() {
-        let line = line?;
-        match cargo_status(&line) {
-            Some("Compiling") => {
-                compiled += 1;
-                step.progress(&format!("{compiled} crates compiled"), &mut heartbeat);
+        // The bar is redrawn after a carriage return, between the lines cargo prints.
+        for segment in line?.split('\r') {
+            if let Some((done, total)) = cargo_count(segment) {
+                step.progress(&format!("{done}/{total} built"), &mut heartbeat);
+                continue;
             }
-            Some(_) => {}
-            None => {
-                kept.push_str(&line);
-                kept.push('\n');
+            match cargo_status(segment) {
+                Some(_) => {}
+                None if segment.trim().is_empty() => {}
+                None => {
+                    kept.push_str(segment);
+                    kept.push('\n');
+                }
             }
         }
     }
     Ok((child.wait()?, kept))
+}
+
+/// The count in one of cargo's progress bars (`    Building [===>   ] 112/240: serde, ...`).
+fn cargo_count(segment: &str) -> Option<(u32, u32)> {
+    let rest = segment.trim_start().strip_prefix("Building [")?;
+    let (_, after) = rest.split_once("] ")?;
+    let count = after.split(':').next()?;
+    let (done, total) = count.trim().split_once('/')?;
+    Some((done.parse().ok()?, total.parse().ok()?))
 }
 
 /// The verb of one of cargo's own status lines (`   Compiling serde v1.0.0`), right-aligned in
@@ -158,7 +172,25 @@ fn cargo_status(line: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::cargo_status;
+    use super::{cargo_count, cargo_status};
+
+    #[test]
+    fn cargo_progress_bars_give_their_count() {
+        assert_eq!(
+            cargo_count(
+                "    Building [===>                        ] 2/12: serde_json(build.rs), serde…"
+            ),
+            Some((2, 12))
+        );
+        assert_eq!(
+            cargo_count(
+                "    Building [=====================>     ] 10/12: serde_json                  "
+            ),
+            Some((10, 12))
+        );
+        assert_eq!(cargo_count("   Compiling serde v1.0.219"), None);
+        assert_eq!(cargo_count("    Building [==> ] garbage"), None);
+    }
 
     #[test]
     fn cargo_status_lines_are_told_from_the_compilers_messages() {
