@@ -1,15 +1,19 @@
 //! `gzrs dev`: build the service, serve it as `gzrs local` does, and on every change to the
 //! crate's sources build again and restart. A build that fails shows the compiler's errors while
-//! the last good build keeps serving.
+//! the last good build keeps serving. A Genezio project is served by a `gzrs local` of each good
+//! build (Genezio's bundle under a Node runtime loop and gzrs's Lambda emulator).
 
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::{native, project, server, web, LocalArgs, Platform};
+use clap::ValueEnum as _;
+
+use crate::{local, native, project, server, web, LocalArgs, Platform};
 
 /// How often the sources are looked at.
 const POLL: Duration = Duration::from_millis(400);
@@ -18,19 +22,30 @@ const POLL: Duration = Duration::from_millis(400);
 const SETTLE: Duration = Duration::from_millis(300);
 
 pub fn run(mut args: LocalArgs) -> Result<()> {
-    if args.build.platform == Platform::Genezio {
-        bail!("gzrs dev serves --platform web (the default) or --platform server; a Genezio project is served by `gzrs local`");
-    }
     args.build.arch = Some(native::Arch::host()?);
     args.build.mode()?;
     let krate = project::UserCrate::load(&args.build.path)?;
-    let port = args.port.unwrap_or(web::DEFAULT_PORT);
-    let base = args
-        .build
-        .base_path
-        .as_deref()
-        .map(|b| format!("/{}", b.trim_matches('/')))
-        .unwrap_or_default();
+    let (port, base) = match args.build.platform {
+        Platform::Genezio => {
+            if args.genezio {
+                bail!("gzrs dev serves a Genezio project as `gzrs local` does, under gzrs's Lambda emulator: leave out --genezio");
+            }
+            // Said before the first build, as `gzrs local` does.
+            local::find_genezio()?;
+            (
+                args.port.unwrap_or(local::DEFAULT_PORT),
+                format!("/{}/{}", krate.config.class, krate.config.method),
+            )
+        }
+        _ => (
+            args.port.unwrap_or(web::DEFAULT_PORT),
+            args.build
+                .base_path
+                .as_deref()
+                .map(|b| format!("/{}", b.trim_matches('/')))
+                .unwrap_or_default(),
+        ),
+    };
     let url = format!("http://localhost:{port}{}/", base.trim_end_matches('/'));
     // Two output folders, used in turn: a build never writes over the files being served.
     let slots = [
@@ -127,21 +142,65 @@ fn start_serving(
     let vars = crate::local_vars(args, krate.dir())?;
     let mut command = match args.build.platform {
         Platform::Server => server::command(out, port, args.build.base_path.as_deref(), &vars)?,
-        _ => {
+        Platform::Web => {
             let binary = args.runtime.find(krate.dir())?;
             args.runtime.command(&binary, out, port, &vars)?
         }
+        Platform::Genezio => genezio_local(args, krate, out, port)?,
     };
+    // Its own process group: stopping it stops what it started (a Node runtime loop).
     command
+        .process_group(0)
         .spawn()
         .with_context(|| format!("could not start the server for {}", out.display()))
 }
 
+/// `gzrs local` of the build just made in `out` (an unchanged build is cargo's no-op): Genezio's
+/// bundle under a Node runtime loop against gzrs's Lambda emulator.
+fn genezio_local(
+    args: &LocalArgs,
+    krate: &project::UserCrate,
+    out: &Path,
+    port: u16,
+) -> Result<Command> {
+    let mut command = Command::new(std::env::current_exe()?);
+    let runtime = args
+        .node_runtime
+        .to_possible_value()
+        .expect("every runtime has a name");
+    command
+        .args(["local", "--no-install", "--mode", args.build.mode()?.name()])
+        .args(["--port", &port.to_string()])
+        .args(["--node-runtime", runtime.get_name()])
+        .args(["--timeout", &args.timeout.to_string()])
+        .arg("--out")
+        .arg(out)
+        .arg(krate.dir())
+        .stdin(Stdio::null());
+    Ok(command)
+}
+
+/// Stops the server and everything it started: TERM to its process group, KILL after a grace.
 fn stop_serving(serving: &mut Option<Child>) {
-    if let Some(mut child) = serving.take() {
-        let _ = child.kill();
-        let _ = child.wait();
+    let Some(mut child) = serving.take() else {
+        return;
+    };
+    let group = format!("-{}", child.id());
+    // `kill` the command rather than libc: the workspace denies unsafe code.
+    let signal = |signal: &str| {
+        let _ = Command::new("kill")
+            .args([signal, "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(50));
     }
+    signal("-KILL");
+    let _ = child.wait();
 }
 
 /// What a build reads from the crate's folder: every file's modification time, `target/` and

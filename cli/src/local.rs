@@ -16,6 +16,9 @@ use clap::ValueEnum;
 
 use crate::progress::{self, Step};
 
+/// The port a Genezio project is served on, as `genezio local` does.
+pub const DEFAULT_PORT: u16 = 8083;
+
 /// The Genezio CLI gzrs is tested against.
 pub const GENEZIO_VERSION: &str = "3.2.10";
 

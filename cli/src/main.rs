@@ -102,8 +102,9 @@ enum Command {
     Local(LocalArgs),
     /// Build, serve, and build again and restart on every change to the crate's sources.
     ///
-    /// Serves as `gzrs local` does, on the web platform by default (or `--platform server`). A
-    /// build that fails shows the compiler's errors while the last good build keeps serving.
+    /// Serves as `gzrs local` does, on the web platform by default (or `--platform server`, or
+    /// `--platform genezio` with a mode). A build that fails shows the compiler's errors while
+    /// the last good build keeps serving.
     #[command(
         mut_arg("platform", |arg| arg.default_value("web")),
         mut_arg("mode", |arg| arg.value_parser(clap::builder::PossibleValuesParser::new(["wasm", "native"])
@@ -111,7 +112,8 @@ enum Command {
         after_help = "Examples:
   gzrs dev                                   # Node, on http://localhost:8080
   gzrs dev --runtime deno --port 3000
-  gzrs dev --platform server                 # this machine's executable"
+  gzrs dev --platform server                 # this machine's executable
+  gzrs dev --platform genezio --mode native  # as genezio-aws runs it, on :8083"
     )]
     Dev(LocalArgs),
     /// Compare wasm mode, native mode and plain JavaScript, side by side in one run.
@@ -345,7 +347,7 @@ fn run_local(mut args: LocalArgs) -> anyhow::Result<()> {
             base.trim_end_matches('/'),
         );
     }
-    let port = args.port.unwrap_or(8083);
+    let port = args.port.unwrap_or(local::DEFAULT_PORT);
     let genezio = local::find_genezio()?;
     let krate = project::UserCrate::load(&args.build.path)?;
     let out = build_crate(&krate, &args.build)?;

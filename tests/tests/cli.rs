@@ -512,23 +512,40 @@ fn wait_for(seconds: u64, what: &str, log: &Path, mut check: impl FnMut() -> boo
     }
 }
 
-/// `gzrs dev`: an edit is served after the rebuild; a syntax error shows the compiler's error
-/// and the last good build goes on serving.
+/// `gzrs dev` on the web platform (Node): an edit is served after the rebuild; a syntax error
+/// shows the compiler's error and the last good build goes on serving.
 #[test]
 fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
-    let dir = scratch("dev");
-    assert!(gzrs(&["new", "dev-svc"], &dir).status.success());
+    dev_serves_each_edit("dev-svc", &[], "/");
+}
+
+/// The same for a Genezio project in native mode: each good build is bundled as Genezio deploys
+/// it, and the executable takes over the Runtime API under aws-lambda-ric.
+#[test]
+fn gzrs_dev_serves_a_genezio_project_and_keeps_the_last_good_build_on_an_error() {
+    dev_serves_each_edit(
+        "dev-genezio",
+        &["--platform", "genezio", "--mode", "native"],
+        "/DevGenezio/api/",
+    );
+}
+
+fn dev_serves_each_edit(name: &str, options: &[&str], path: &str) {
+    let dir = scratch(name);
+    assert!(gzrs(&["new", name], &dir).status.success());
     let port = gzrs_tests::local::free_port();
     let log = dir.join("dev.log");
     let mut process = gzrs_tests::GroupGuard::spawn(
         Command::new(gzrs_tests::gzrs())
             .args(["dev", "--port", &port.to_string()])
-            .current_dir(dir.join("dev-svc"))
-            .env("CARGO_TARGET_DIR", gzrs_tests::repo_root().join("target")),
+            .args(options)
+            .current_dir(dir.join(name))
+            .env("CARGO_TARGET_DIR", gzrs_tests::repo_root().join("target"))
+            .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric()),
         &log,
     );
     let agent = gzrs_tests::http_agent();
-    let url = format!("http://127.0.0.1:{port}/");
+    let url = format!("http://127.0.0.1:{port}{path}");
     let answers = |text: &str| get_text(&agent, &url).is_some_and(|body| body == text);
     wait_for(600, "gzrs dev never served the new crate", &log, || {
         assert!(
@@ -539,7 +556,7 @@ fn gzrs_dev_serves_each_edit_and_keeps_the_last_good_build_on_an_error() {
         answers("Hello from Rust!")
     });
 
-    let lib = dir.join("dev-svc/src/lib.rs");
+    let lib = dir.join(name).join("src/lib.rs");
     let source = fs::read_to_string(&lib).unwrap();
     fs::write(&lib, source.replace("Hello from Rust!", "Hello, edited!")).unwrap();
     wait_for(600, "the edit was never served", &log, || {
