@@ -108,10 +108,7 @@ pub fn run_cargo(
     if verbose {
         return command.status().map(|status| (status, String::new()));
     }
-    // Cargo draws its progress bar (with the count) only on a terminal, unless told to.
     let mut child = command
-        .args(["--config", "term.progress.when=\"always\""])
-        .args(["--config", "term.progress.width=100"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
@@ -137,6 +134,16 @@ pub fn run_cargo(
     }
     Ok((child.wait()?, kept))
 }
+
+/// Cargo's options for [`run_cargo`]: cargo draws its progress bar (with the count) only on a
+/// terminal, unless told to. They go before the subcommand, with any other `--config`: cargo
+/// takes a subcommand's `--config` values in place of those before it.
+pub const CARGO_PROGRESS: [&str; 4] = [
+    "--config",
+    "term.progress.when=\"always\"",
+    "--config",
+    "term.progress.width=100",
+];
 
 /// The count in one of cargo's progress bars (`    Building [===>   ] 112/240: serde, ...`).
 fn cargo_count(segment: &str) -> Option<(u32, u32)> {

@@ -314,6 +314,9 @@ pub fn build_entry(
     step: &crate::progress::Step,
     hint: impl Fn(&str) -> String,
 ) -> Result<PathBuf> {
+    if !verbose {
+        command.args(crate::progress::CARGO_PROGRESS);
+    }
     command
         .args(["build", "--release", "--target", triple, "--manifest-path"])
         .arg(entry.join("Cargo.toml"))

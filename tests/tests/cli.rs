@@ -670,6 +670,26 @@ fn the_lambda_program_is_shown_its_change_and_then_serves_in_both_modes() {
         main.replace(app_line, "    let app = seed::app();"),
     )
     .unwrap();
+    // Until lambda_http is declared for native targets only, wasm mode fails in lambda_http's
+    // Runtime API client, and the hint names that way in (as `cargo tree -i` does) and the fix.
+    let refused = gzrs(
+        &[
+            "build",
+            "--platform",
+            "web",
+            "--out",
+            dir.join("refused").to_str().unwrap(),
+            "seed",
+        ],
+        &dir,
+    );
+    let said = stderr(&refused);
+    assert!(!refused.status.success(), "{said}");
+    assert!(
+        said.contains("seed → lambda_http → lambda_runtime")
+            && said.contains("lambda_http and lambda_runtime are the Lambda runtime's own client"),
+        "{said}"
+    );
     fs::write(
         seed.join("Cargo.toml"),
         manifest.replace(
