@@ -596,6 +596,25 @@ const LAMBDA_DEPENDENCIES: &str = "axum = { version = \"0.8\", default-features 
 const LAMBDA_HTTP: &str =
     "lambda_http = { version = \"0.14\", default-features = false, features = [\"apigw_http\"] }\n";
 
+/// `gzrs build --platform server --arch x86_64` of `krate` (in `cwd`) into `out`.
+fn build_server(krate: &str, out: &Path, cwd: &Path) {
+    let out = out.to_str().expect("a UTF-8 path");
+    let built = gzrs(
+        &[
+            "build",
+            "--platform",
+            "server",
+            "--arch",
+            "x86_64",
+            "--out",
+            out,
+            krate,
+        ],
+        cwd,
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+}
+
 /// Starts `command` (a server on `port`), waits until `GET path` answers 200, and returns the
 /// guard and that first answer's body.
 fn serve(
@@ -701,20 +720,7 @@ fn the_lambda_program_is_shown_its_change_and_then_serves_in_both_modes() {
 
     // Native: the server platform's executable.
     let native = dir.join("server");
-    let built = gzrs(
-        &[
-            "build",
-            "--platform",
-            "server",
-            "--arch",
-            "x86_64",
-            "--out",
-            native.to_str().unwrap(),
-            "seed",
-        ],
-        &dir,
-    );
-    assert!(built.status.success(), "{}", stderr(&built));
+    build_server("seed", &native, &dir);
     let (server, body) = serve(
         &mut Command::new(native.join("service-amd64")),
         gzrs_tests::local::free_port(),
@@ -796,20 +802,7 @@ pub fn app() -> Router {
 "#,
     );
     let out = dir.join("server");
-    let built = gzrs(
-        &[
-            "build",
-            "--platform",
-            "server",
-            "--arch",
-            "x86_64",
-            "--out",
-            out.to_str().unwrap(),
-            "lambda-ext",
-        ],
-        &dir,
-    );
-    assert!(built.status.success(), "{}", stderr(&built));
+    build_server("lambda-ext", &out, &dir);
     let port = gzrs_tests::local::free_port();
     let (server, body) = serve(
         &mut Command::new(out.join("service-amd64")),
