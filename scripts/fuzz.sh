@@ -41,7 +41,7 @@ for target in "${TARGETS[@]}"; do
   echo "==> fuzzing $target for ${SECONDS_EACH}s"
   if [ "$target" = frames_js ]; then
     # Its two properties share the time.
-    GZRS_FUZZ_SECONDS="$((SECONDS_EACH / 2))" node --test cli/js-host/test/frames.test.mjs
+    GZRS_FUZZ_SECONDS="$((SECONDS_EACH / 2))" node --test build/js-host/test/frames.test.mjs
     continue
   fi
   mkdir -p "fuzz/corpus/$target"

@@ -26,16 +26,16 @@ echo "==> gzrs bench --platform web examples/hello (node, deno, bun, workerd)"
 "$GZRS" bench --platform web examples/hello --json target/gzrs/bench/hello-web.json --svg target/gzrs/bench/hello-web.svg
 
 echo "==> the floor under the wasm mode on genezio-cloud: the module replaced by a stub"
-node cli/js-host/bench/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
+node bench/js/wasm-floor.mjs target/gzrs/bench/hello/{typescript,wasm}/cloud/task 3000 9
 
 echo "==> shipping the executable as a file or embedded as base64 (fresh node processes)"
-node cli/js-host/bench/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
+node bench/js/embed.mjs target/gzrs/native/server/gzrs/service-arm64 21
 
 echo "==> cold load of the wasm module and its first request (fresh node processes)"
-node cli/js-host/bench/load.mjs target/gzrs/wasm 20
+node bench/js/load.mjs target/gzrs/wasm 20
 
 echo "==> peak memory of the wasm module under load (one process)"
-node cli/js-host/bench/memory.mjs target/gzrs/wasm
+node bench/js/memory.mjs target/gzrs/wasm
 
 echo "==> per-request cost: wasm path beside the native router"
 GZRS_BENCH_PROJECT="$REPO/target/gzrs/wasm" cargo bench -q -p gzrs-wasm --bench request_path

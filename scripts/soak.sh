@@ -2,7 +2,7 @@
 # The soak: REQUESTS (default 100,000) requests through one wasm instance and through one
 # sidecar, 10 in flight, the fixture service's routes mixed with panics and requests over
 # gzrs's limits; then RSS, open descriptors and the instance's tables must be back at their
-# baseline (cli/js-host/bench/soak.mjs says exactly what is compared). Not part of the test suite:
+# baseline (bench/js/soak.mjs says exactly what is compared). Not part of the test suite:
 # it takes a few minutes.
 #
 # Usage: scripts/soak.sh [REQUESTS]
@@ -23,7 +23,7 @@ status=0
 for mode in wasm native; do
   echo "==> soak, $mode: $REQUESTS requests"
   # The service's stderr (a line per panic) goes to a log; the figures to $WORK/$mode.json.
-  node --expose-gc cli/js-host/bench/soak.mjs "$mode" "$WORK/$mode" "$REQUESTS" >"$WORK/$mode.json" 2>"$WORK/$mode.log" || status=1
+  node --expose-gc bench/js/soak.mjs "$mode" "$WORK/$mode" "$REQUESTS" >"$WORK/$mode.json" 2>"$WORK/$mode.log" || status=1
   tail -n 1 "$WORK/$mode.json"
 done
 python3 - "$WORK" <<'PY'

@@ -13,8 +13,8 @@ echo "==> building the fixture service in wasm mode for the node tests"
 FIXTURE="$REPO/target/gzrs-tests/js-host-fixture"
 ./target/debug/gzrs build --mode wasm --no-install --out "$FIXTURE" tests/fixture-app
 
-echo "==> node --test cli/js-host/test/"
-GZRS_FIXTURE_PROJECT="$FIXTURE" node --test cli/js-host/test/
+echo "==> node --test build/js-host/test/"
+GZRS_FIXTURE_PROJECT="$FIXTURE" node --test build/js-host/test/
 
 echo "==> cargo test --workspace"
 # Kept in a log too: a failing test's message is printed again at the very end, where a long

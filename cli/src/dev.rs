@@ -11,9 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context as _, Result};
 
-use clap::ValueEnum as _;
-
-use crate::{local, native, project, server, web, LocalArgs, Platform};
+use gzrs_build::{LocalArgs, PlatformName, UserCrate};
 
 /// How often the sources are looked at.
 const POLL: Duration = Duration::from_millis(400);
@@ -22,30 +20,17 @@ const POLL: Duration = Duration::from_millis(400);
 const SETTLE: Duration = Duration::from_millis(300);
 
 pub fn run(mut args: LocalArgs) -> Result<()> {
-    args.build.arch = Some(native::Arch::host()?);
+    args.build.arch = Some(gzrs_build::native::Arch::host()?);
     args.build.mode()?;
-    let krate = project::UserCrate::load(&args.build.path)?;
-    let (port, base) = match args.build.platform {
-        Platform::Genezio => {
-            if args.genezio {
-                bail!("gzrs dev serves a Genezio project as `gzrs local` does, under gzrs's Lambda emulator: leave out --genezio");
-            }
-            // Said before the first build, as `gzrs local` does.
-            local::find_genezio()?;
-            (
-                args.port.unwrap_or(local::DEFAULT_PORT),
-                format!("/{}/{}", krate.config.class, krate.config.method),
-            )
-        }
-        _ => (
-            args.port.unwrap_or(web::DEFAULT_PORT),
-            args.build
-                .base_path
-                .as_deref()
-                .map(|b| format!("/{}", b.trim_matches('/')))
-                .unwrap_or_default(),
-        ),
-    };
+    if args.genezio && args.build.platform == PlatformName::Genezio {
+        bail!("gzrs dev serves a Genezio project as `gzrs local` does, under gzrs's Lambda emulator: leave out --genezio");
+    }
+    let platform = args.build.platform.get();
+    let krate = UserCrate::load(&args.build.path)?;
+    // Said before the first build, as `gzrs local` does.
+    platform.check_serving(&krate, &args)?;
+    let port = args.port.unwrap_or_else(|| platform.default_port());
+    let base = platform.route_prefix(&krate, &args.build);
     let url = format!("http://localhost:{port}{}/", base.trim_end_matches('/'));
     // Two output folders, used in turn: a build never writes over the files being served.
     let slots = [
@@ -125,59 +110,25 @@ pub fn run(mut args: LocalArgs) -> Result<()> {
 }
 
 /// A build of the crate as it is now (its manifest is read again: settings may have changed).
-fn build_into(args: &LocalArgs, out: &Path) -> Result<(project::UserCrate, PathBuf)> {
-    let krate = project::UserCrate::load(&args.build.path)?;
+fn build_into(args: &LocalArgs, out: &Path) -> Result<(UserCrate, PathBuf)> {
+    let krate = UserCrate::load(&args.build.path)?;
     let mut build = args.build.clone();
     build.out = Some(out.to_path_buf());
-    let out = crate::build_crate(&krate, &build)?;
+    let out = gzrs_build::build(&krate, &build)?;
     Ok((krate, out))
 }
 
-fn start_serving(
-    args: &LocalArgs,
-    krate: &project::UserCrate,
-    out: &Path,
-    port: u16,
-) -> Result<Child> {
-    let vars = crate::local_vars(args, krate.dir())?;
-    let mut command = match args.build.platform {
-        Platform::Server => server::command(out, port, args.build.base_path.as_deref(), &vars)?,
-        Platform::Web => {
-            let binary = args.runtime.find(krate.dir())?;
-            args.runtime.command(&binary, out, port, &vars)?
-        }
-        Platform::Genezio => genezio_local(args, krate, out, port)?,
-    };
+fn start_serving(args: &LocalArgs, krate: &UserCrate, out: &Path, port: u16) -> Result<Child> {
+    let mut command = args
+        .build
+        .platform
+        .get()
+        .serve_command(krate, out, port, args)?;
     // Its own process group: stopping it stops what it started (a Node runtime loop).
     command
         .process_group(0)
         .spawn()
         .with_context(|| format!("could not start the server for {}", out.display()))
-}
-
-/// `gzrs local` of the build just made in `out` (an unchanged build is cargo's no-op): Genezio's
-/// bundle under a Node runtime loop against gzrs's Lambda emulator.
-fn genezio_local(
-    args: &LocalArgs,
-    krate: &project::UserCrate,
-    out: &Path,
-    port: u16,
-) -> Result<Command> {
-    let mut command = Command::new(std::env::current_exe()?);
-    let runtime = args
-        .node_runtime
-        .to_possible_value()
-        .expect("every runtime has a name");
-    command
-        .args(["local", "--no-install", "--mode", args.build.mode()?.name()])
-        .args(["--port", &port.to_string()])
-        .args(["--node-runtime", runtime.get_name()])
-        .args(["--timeout", &args.timeout.to_string()])
-        .arg("--out")
-        .arg(out)
-        .arg(krate.dir())
-        .stdin(Stdio::null());
-    Ok(command)
 }
 
 /// Stops the server and everything it started: TERM to its process group, KILL after a grace.

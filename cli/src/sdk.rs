@@ -10,10 +10,10 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::genezio::{Class, Payload};
-use crate::progress::Step;
-use crate::project::UserCrate;
-use crate::{BuildArgs, Mode, Platform};
+use gzrs_build::artifacts::Artifacts;
+use gzrs_build::platform::genezio::{lambda_local::find_genezio, write_project, Class};
+use gzrs_build::progress::Step;
+use gzrs_build::{BuildArgs, Mode, PlatformName, UserCrate};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
@@ -38,9 +38,9 @@ pub struct SdkArgs {
 }
 
 pub fn run(args: &SdkArgs) -> Result<()> {
-    let genezio = crate::local::find_genezio()?;
+    let genezio = find_genezio()?;
     let mut krate = UserCrate::load(&args.path)?;
-    krate.typed = crate::describe::describe(&krate, args.verbose)?;
+    krate.typed = gzrs_build::describe::describe(&krate, args.verbose)?;
     let Some(typed) = &krate.typed else {
         bail!(
             "`{}` has no typed methods (a `#[gzrs_class::methods]` impl): its HTTP routes need no SDK",
@@ -51,7 +51,7 @@ pub fn run(args: &SdkArgs) -> Result<()> {
     let work = krate.target_dir.join("gzrs/sdk-source");
     let build = BuildArgs {
         mode: Some(Mode::Wasm),
-        platform: Platform::Genezio,
+        platform: PlatformName::Genezio,
         base_path: None,
         arch: None,
         out: Some(work.clone()),
@@ -61,13 +61,13 @@ pub fn run(args: &SdkArgs) -> Result<()> {
         path: args.path.clone(),
     };
     // The class's declarations are all the generator reads: no module ships with them.
-    crate::genezio::write_project(
+    write_project(
         &krate,
         &work,
         &[Class {
             name: class.clone(),
             mode: Mode::Wasm,
-            payload: Payload { files: Vec::new() },
+            artifacts: Artifacts::default(),
         }],
         &build,
     )?;

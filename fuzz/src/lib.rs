@@ -11,8 +11,8 @@
 //! - [`emulator_front`]: raw HTTP to the emulator's front, with the real trap polling behind it;
 //! - [`emulator_runtime_api`]: what a runtime may post to the emulator's Runtime API.
 //!
-//! The class side of the sidecar (`FrameReader` in cli/js-host/native-host.mjs) is fuzzed by
-//! cli/js-host/test/frames.test.mjs.
+//! The class side of the sidecar (`FrameReader` in build/js-host/genezio/native-host.mjs) is fuzzed by
+//! build/js-host/test/frames.test.mjs.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,4 +1,4 @@
-//! The Node host's side of the platform in wasm mode (`cli/js-host/wasm-host.mjs`, its
+//! The Node host's side of the platform in wasm mode (`build/js-host/genezio/wasm-host.mjs`, its
 //! `gzrs_platform` imports). What std answers through WASI (the environment, clocks,
 //! randomness, stdout) needs nothing here; what is asynchronous (timers, fetch) is a *host call*:
 //! the instance asks, the host works on it in Node, then hands the answer back through

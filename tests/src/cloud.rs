@@ -1,5 +1,5 @@
 //! A project as genezio-cloud runs it: `genezio bundleClass --cloudAdapter genezio`, unzipped,
-//! its `index.mjs` imported by one Node process (`cli/js-host/cloud-front.mjs`) that calls Genezio's
+//! its `index.mjs` imported by one Node process (`bench/js/cloud-front.mjs`) that calls Genezio's
 //! handler with genezio-cloud's event shape for each HTTP request. The class is constructed
 //! lazily, inside the first request, by Genezio's own handler; there is no Runtime API.
 
@@ -55,7 +55,7 @@ impl CloudLocal {
         let mut command = Command::new("node");
         command
             .args(node_args)
-            .arg(repo_root().join("cli/js-host/cloud-front.mjs"))
+            .arg(repo_root().join("bench/js/cloud-front.mjs"))
             .arg(unzipped)
             .arg("0")
             .current_dir(unzipped)

@@ -73,7 +73,7 @@ console.log(JSON.stringify(res));
 "#;
 
 /// The crates gzrs publishes: what `cargo install gzrs` and a generated project need.
-const PUBLISHED: [&str; 8] = [
+const PUBLISHED: [&str; 10] = [
     "gzrs-core",
     "gzrs-platform",
     "gzrs-wasm",
@@ -81,6 +81,8 @@ const PUBLISHED: [&str; 8] = [
     "gzrs-class-macros",
     "gzrs-class",
     "gzrs-emulator",
+    "gzrs-build",
+    "gzrs-bench",
     "gzrs",
 ];
 
@@ -824,7 +826,7 @@ pub fn app() -> Router {
     assert!(body.contains(r#"from "203.0.113.9""#), "{body}");
     drop(server);
     // In wasm mode lambda_http cannot build; the failure names the way in and the fix
-    // (`compile_hint`'s unit tests in cli/src/wasm.rs), and the test above follows that fix.
+    // (`compile_hint`'s unit tests in build/src/wasm/entry.rs), and the test above follows that fix.
     let _ = fs::remove_dir_all(&dir);
 }
 

@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p gzrs-wasm --bench request_path` needs `examples/hello` built in wasm mode at
 //! `GZRS_BENCH_PROJECT` (default: target/gzrs/wasm); `scripts/run.sh` builds it and runs this.
-//! The wasm side runs in node through `cli/js-host/bench/request-path.mjs`.
+//! The wasm side runs in node through `bench/js/request-path.mjs`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,7 +25,7 @@ fn repo() -> PathBuf {
 /// Nanoseconds per request through the wasm path, median over batches.
 fn wasm_path(project: &Path, route: &str, body: usize, batch_size: usize) -> f64 {
     let output = Command::new("node")
-        .arg(repo().join("cli/js-host/bench/request-path.mjs"))
+        .arg(repo().join("bench/js/request-path.mjs"))
         .arg(project)
         .args([
             "Hello/api",

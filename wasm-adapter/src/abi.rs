@@ -1,6 +1,6 @@
 //! The boundary with the JavaScript host: plain exports and imports over the instance's memory
-//! (wasm-bindgen compiles its runtime out on WASI, so it is not used). `cli/js-host/wasm-host.mjs`
-//! and `cli/js-host/core/wasm-service.mjs` are the other side.
+//! (wasm-bindgen compiles its runtime out on WASI, so it is not used). `build/js-host/genezio/wasm-host.mjs`
+//! and `build/js-host/core/wasm-service.mjs` are the other side.
 //!
 //! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request's head
 //! (the request object's JSON, or gzrs-core's compact head), then the raw body. Its answer

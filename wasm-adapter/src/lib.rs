@@ -1,7 +1,7 @@
 //! # gzrs-wasm
 //!
 //! Exports a user's `tower::Service` (an axum `Router`, typically), compiled to `wasm32-wasip1`,
-//! to the JavaScript host that gzrs generates (`cli/js-host/wasm-host.mjs`).
+//! to the JavaScript host that gzrs generates (`build/js-host/genezio/wasm-host.mjs`).
 //!
 //! **Why WASI.** On `wasm32-wasip1` the standard library works: `SystemTime`, `Instant`,
 //! `std::env`, `println!` and randomness become WASI calls that the host answers from Node

@@ -1,0 +1,129 @@
+// gzrs's fetch handler: the service as `export default { fetch }`, the one interface of Node (with
+// ../server.mjs), Deno, Bun and Cloudflare's workerd. It turns a standard Request into the
+// request object gzrs-core reads (the target as received, the headers, the body's bytes as they
+// are) and the answer back into a Response; what a request means is gzrs-core's to decide. The
+// service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
+// the environment, randomness and time are reached, and each is feature-detected.
+import { WasmService } from "./core/wasm-service.mjs";
+import { MAX_BODY_BYTES, bodyTooLarge, compactHead } from "./core/protocol.mjs";
+
+// Written in by `gzrs build`.
+const GZRS_VERSION = "{{ version }}";
+/** Statuses whose response has no body (the Response constructor refuses one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+const WORKERS = globalThis.navigator?.userAgent === "Cloudflare-Workers";
+
+/** Which runtime this is, for the start line. */
+function runtimeName() {
+  if (WORKERS) return "workerd";
+  if (globalThis.Deno) return "deno";
+  if (globalThis.Bun) return "bun";
+  if (globalThis.process?.versions?.node) return "node";
+  return "unknown runtime";
+}
+
+/**
+ * The compiled module. On workerd it is a module of the worker, listed in its config (there is
+ * no filesystem); elsewhere it is read from beside this file.
+ */
+async function compileModule() {
+  if (WORKERS) return (await import("./service.wasm")).default;
+  // Not a literal specifier, so a bundler for Workers does not try to resolve it.
+  const fs = "node:fs/promises";
+  const { readFile } = await import(fs);
+  return WebAssembly.compile(await readFile(new URL("./service.wasm", import.meta.url)));
+}
+
+/** The environment std::env reads: the runtime's own, or on Workers the `env` bindings' strings. */
+function environment(bindings) {
+  if (WORKERS) {
+    return Object.fromEntries(Object.entries(bindings ?? {}).filter(([, v]) => typeof v === "string"));
+  }
+  if (globalThis.Deno?.env) {
+    try {
+      return globalThis.Deno.env.toObject();
+    } catch {
+      return {}; // run without --allow-env: an empty environment, as std::env then sees
+    }
+  }
+  return { ...(globalThis.process?.env ?? {}) };
+}
+
+/**
+ * The handler for the service in ./service.wasm.
+ * @param options.basePath the path the service is served under (`""`: at `/`)
+ * @param options.crons the class's cron jobs, `{ schedule, method }` each: run by `scheduled`
+ *   on Workers, registered with `Deno.cron` under Deno (with `--unstable-cron`), and listed as
+ *   `crons` for any other scheduler to call `scheduled({ cron: schedule })` with
+ */
+export function createFetchHandler({ basePath = "", crons = [] } = {}) {
+  let service;
+  const start = (bindings) => {
+    console.log(`gzrs: wasm mode, fetch handler, ${runtimeName()}, gzrs ${GZRS_VERSION}`);
+    let module;
+    try {
+      module = compileModule();
+    } catch (error) {
+      module = `gzrs: the service's wasm module cannot be loaded (${error.message})`;
+    }
+    return new WasmService(module, { env: () => environment(bindings) });
+  };
+  // Off Workers the module is compiled at import, overlapping the rest of the start; Workers
+  // hand over the environment only with a request, so there it starts with the first one.
+  if (!WORKERS) service = start();
+
+  /** Runs the cron jobs whose schedule is `schedule`; a failure is logged, as Genezio does. */
+  const runJobs = async (schedule) => {
+    for (const { method } of crons.filter((job) => job.schedule === schedule)) {
+      try {
+        await service.call(method, []);
+      } catch (error) {
+        console.error(`gzrs: the cron job ${method} (${schedule}) failed: ${error.message}`);
+      }
+    }
+  };
+  if (typeof globalThis.Deno?.cron === "function") {
+    for (const { schedule, method } of crons) {
+      try {
+        globalThis.Deno.cron(`gzrs ${method}`, schedule, () => runJobs(schedule));
+      } catch (error) {
+        console.error(`gzrs: the cron job ${method} is not scheduled (${error.message}); run deno with --unstable-cron`);
+      }
+    }
+  }
+
+  return {
+    crons,
+    /** Workers' cron entry (`controller.cron` is the schedule that fired). */
+    async scheduled(controller, env, ctx) {
+      service ??= start(env);
+      const done = runJobs(controller.cron);
+      ctx?.waitUntil?.(done);
+      await done;
+    },
+    async fetch(request, env) {
+      service ??= start(env);
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > MAX_BODY_BYTES) {
+        // Read to the end, unkept: a client still sending would otherwise see its connection
+        // cut instead of the answer (workerd cuts it).
+        await request.body?.pipeTo(new WritableStream()).catch(() => {});
+        return toResponse(bodyTooLarge(length));
+      }
+      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      const head = compactHead(request.method, request.url, basePath, request.headers);
+      return toResponse(await service.handle(head, body, false, request.method));
+    },
+  };
+}
+
+/**
+ * An answer as a standard Response: the service's (headers as [name, value] pairs), or one the
+ * host made itself (an error object, its headers an object).
+ */
+function toResponse(answer) {
+  const headers = Array.isArray(answer.headers) ? answer.headers : Object.entries(answer.headers ?? {});
+  const status = Number(answer.statusCode ?? 200);
+  return new Response(NULL_BODY.has(status) ? null : answer.body, { status, headers });
+}
