@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod cloud;
+pub mod command_line;
 pub mod corpus;
 pub mod frontend;
 pub mod lambda;
