@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::lambda::{ms, peak_rss, project_for, Progress};
+use super::contestants::project_for;
+use super::measure::{ms, peak_rss};
+use super::progress::Progress;
 use super::remote::{self, Endpoint};
 use super::stats::Summary;
 use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use gzrs_build::files::write_if_changed;
-use gzrs_build::template::{context, render_source};
 use gzrs_build::platform::genezio::{write_project_files, BACKEND};
+use gzrs_build::template::{context, render_source};
 use gzrs_build::UserCrate;
 
 const FLOOR_CLASS: &str = include_str!("../js/floors/floor-class.ts");

@@ -2,7 +2,6 @@
 //! the Runtime API emulator, as a Lambda runs it.
 
 use std::fs::{self, File};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,13 +12,15 @@ use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
 use gzrs_emulator::{http_event, Config, Emulator, RuntimeProcess};
 use http::{HeaderMap, HeaderValue, Method, Uri};
-use indicatif::{ProgressBar, ProgressStyle};
 
+use super::contestants::project_for;
+use super::measure::{ms, peak_rss};
+use super::progress::Progress;
 use super::stats::Summary;
-use super::{floor, BenchArgs, Contestant, Figures, Machine, Report, Route};
+use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
 use gzrs_build::native::Arch;
 use gzrs_build::platform::genezio::lambda_local as local;
-use gzrs_build::{BuildArgs, Mode, PlatformName, UserCrate};
+use gzrs_build::UserCrate;
 
 /// How long a runtime may take to reach its first `next`, and a request to be answered.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -322,50 +323,6 @@ fn prepare(
     Ok((task, artifact))
 }
 
-/// Builds one contestant's Genezio project (`typescript`, `wasm` or `native`, for this
-/// machine's CPU): the project and the artifact's size.
-pub(super) fn project_for(
-    name: &str,
-    krate: &UserCrate,
-    work: &Path,
-    args: &BenchArgs,
-) -> Result<(PathBuf, Option<u64>)> {
-    let dir = work.join(name);
-    let (project, artifact) = match name {
-        "typescript" => (
-            floor::write(krate, &dir.join("project"), args.verbose)?,
-            None,
-        ),
-        _ => {
-            let (mode, arch) = match name {
-                "wasm" => (Mode::Wasm, None),
-                _ => (Mode::Native, Some(Arch::host()?)),
-            };
-            let build = BuildArgs {
-                mode: Some(mode),
-                platform: PlatformName::Genezio,
-                base_path: None,
-                arch,
-                out: Some(dir.join("project")),
-                no_install: false,
-                no_wasm_opt: false,
-                verbose: args.verbose,
-                path: args.path.clone(),
-            };
-            let project = gzrs_build::build(krate, &build)?;
-            let artifact = match mode {
-                Mode::Wasm => gzrs_build::wasm::MODULE_FILE.to_owned(),
-                Mode::Native | Mode::Ab => gzrs_build::native::binary_name(Arch::host()?),
-            };
-            let size = fs::metadata(project.join("server/gzrs").join(artifact))
-                .ok()
-                .map(|m| m.len());
-            (project, size)
-        }
-    };
-    Ok((project, artifact))
-}
-
 /// The Lambda event for `route` of the class's method.
 fn event(route: &Route, class: &str, method: &str) -> Bytes {
     let uri: Uri = format!("/{class}/{method}{}", route.path)
@@ -507,88 +464,5 @@ impl Instance {
             }
         }
         (latencies, started.elapsed(), errors)
-    }
-}
-
-/// The peak resident set (VmHWM) of every process in the group, summed.
-pub(super) fn peak_rss(group: i32) -> Option<u64> {
-    let mut total = 0;
-    for entry in fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
-        let pgrp = stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().nth(2))
-            .and_then(|g| g.parse::<i32>().ok());
-        if pgrp != Some(group) {
-            continue;
-        }
-        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-        total += kib.unwrap_or(0) * 1024;
-    }
-    (total > 0).then_some(total)
-}
-
-pub(super) fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-/// A progress bar on a terminal; phase lines elsewhere.
-pub(super) struct Progress {
-    bar: Option<ProgressBar>,
-    last: std::sync::Mutex<String>,
-}
-
-impl Progress {
-    pub(super) fn new(total: u64) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
-                    .expect("valid template"),
-            );
-            bar
-        });
-        Progress {
-            bar,
-            last: Default::default(),
-        }
-    }
-
-    pub(super) fn set(&self, phase: &str) {
-        match &self.bar {
-            Some(bar) => bar.set_message(phase.to_owned()),
-            None => {
-                // A line per phase, not per step: the phase name without the contestant.
-                let phase_name = phase.split(':').next().unwrap_or(phase).to_owned();
-                let mut last = self.last.lock().expect("lock");
-                if *last != phase_name {
-                    eprintln!("{phase_name}...");
-                    *last = phase_name;
-                }
-            }
-        }
-    }
-
-    pub(super) fn tick(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-
-    pub(super) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
     }
 }

@@ -8,9 +8,12 @@
 //! `--url NAME=URL` measures deployed endpoints instead (warm latency and throughput).
 
 mod cloud;
+mod contestants;
 mod floor;
 mod lambda;
+mod measure;
 mod null_runtime;
+mod progress;
 mod remote;
 mod report;
 mod stats;

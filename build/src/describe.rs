@@ -11,11 +11,11 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::entry_crate::{cargo, follow_lockfile, gzrs_dependency, toml_string};
 use crate::files::write_if_changed;
 use crate::progress::Step;
-use crate::entry_crate::{cargo, follow_lockfile, gzrs_dependency, toml_string};
-use crate::user_crate::UserCrate;
 use crate::typed::{Typed, TypedMethod};
+use crate::user_crate::UserCrate;
 
 #[derive(Deserialize)]
 struct Printed {

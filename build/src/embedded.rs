@@ -64,7 +64,10 @@ const CORE: [&str; 3] = [
 
 /// A host file as it ships: with the version of gzrs that wrote it.
 pub fn host_file(path: &str) -> String {
-    crate::template::render(path, minijinja::context! { version => env!("CARGO_PKG_VERSION") })
+    crate::template::render(
+        path,
+        minijinja::context! { version => env!("CARGO_PKG_VERSION") },
+    )
 }
 
 /// Writes the host file at `path` (in the manifest) to `to`.
@@ -96,7 +99,11 @@ mod tests {
             while let Some(dir) = stack.pop() {
                 for entry in fs::read_dir(&dir).unwrap().flatten() {
                     let path = entry.path();
-                    let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                    let relative = path
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
                     if path.is_dir() {
                         if !relative.ends_with("/test") {
                             stack.push(path);

@@ -125,7 +125,8 @@ pub fn source_checkout() -> Option<PathBuf> {
     if this_crate.join("Cargo.toml.orig").exists() {
         return None;
     }
-    this_crate.parent()
+    this_crate
+        .parent()
         .filter(|root| root.join("build/js-host").is_dir())
         .and_then(|root| root.canonicalize().ok())
 }

@@ -66,7 +66,11 @@ mod tests {
     #[test]
     fn every_template_parses() {
         for file in FILES {
-            assert!(environment().get_template(file.path).is_ok(), "{}", file.path);
+            assert!(
+                environment().get_template(file.path).is_ok(),
+                "{}",
+                file.path
+            );
         }
     }
 
@@ -75,7 +79,8 @@ mod tests {
         let env = configured();
         assert!(env.render_str("name = {{ name }}", context! {}).is_err());
         assert_eq!(
-            env.render_str("name = {{ name }}\n", context! { name => "x" }).unwrap(),
+            env.render_str("name = {{ name }}\n", context! { name => "x" })
+                .unwrap(),
             "name = x\n"
         );
     }

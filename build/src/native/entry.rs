@@ -8,11 +8,12 @@ use std::process::Command;
 use anyhow::Result;
 
 use super::{Arch, Entry};
-use crate::entry_crate::{build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features};
+use crate::entry_crate::{
+    build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features,
+};
 use crate::files::write_if_changed;
 use crate::progress::Step;
 use crate::user_crate::{LambdaHttp, UserCrate};
-
 
 /// The crate that turns the user's library into an executable: one `main` that calls
 /// `gzrs_native::start(user::app, class, method)`. Its own workspace, like the wasm entry.

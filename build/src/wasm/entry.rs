@@ -12,7 +12,9 @@ use super::graph::Graph;
 use super::plan::Plan;
 use super::wasi_c::{self, WasiC};
 use super::TARGET;
-use crate::entry_crate::{build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features};
+use crate::entry_crate::{
+    build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features,
+};
 use crate::files::write_if_changed;
 use crate::progress::{self, Step};
 use crate::user_crate::UserCrate;
@@ -201,7 +203,6 @@ fn compile_hint(log: &str, path_to: &dyn Fn(&str) -> Option<String>) -> String {
     }
     hints.iter().map(|h| format!("\nhint: {h}")).collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -20,11 +20,9 @@ pub struct Graph {
 
 impl Graph {
     pub fn resolve(entry: &Path) -> Result<Graph> {
-        let metadata = cargo_metadata::read(
-            &entry.join("Cargo.toml"),
-            &["--filter-platform", TARGET],
-        )
-        .context("resolving the service's dependencies failed")?;
+        let metadata =
+            cargo_metadata::read(&entry.join("Cargo.toml"), &["--filter-platform", TARGET])
+                .context("resolving the service's dependencies failed")?;
         let resolve = metadata
             .resolve
             .context("cargo metadata resolved no dependencies")?;

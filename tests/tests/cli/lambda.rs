@@ -12,7 +12,6 @@ const LAMBDA_DEPENDENCIES: &str = "axum = { version = \"0.8\", default-features 
 const LAMBDA_HTTP: &str =
     "lambda_http = { version = \"0.14\", default-features = false, features = [\"apigw_http\"] }\n";
 
-
 /// The program a Lambda user brings (the blog post's, cargo lambda's shape): a binary whose
 /// `main` serves a Router with `lambda_http::run`. gzrs shows the src/lib.rs to add, built from
 /// that Router; made as the message says, the crate serves its route in both modes, and its

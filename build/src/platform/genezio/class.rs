@@ -31,7 +31,10 @@ pub fn write_class(
     }
     let (template, executables) = match class.mode {
         Mode::Wasm => {
-            write_host_file("js-host/genezio/wasm-host.mjs", &gzrs_dir.join("wasm-host.mjs"))?;
+            write_host_file(
+                "js-host/genezio/wasm-host.mjs",
+                &gzrs_dir.join("wasm-host.mjs"),
+            )?;
             write_host_file(
                 "js-host/genezio/wasm-host.d.mts",
                 &gzrs_dir.join("wasm-host.d.mts"),
@@ -214,17 +217,24 @@ mod tests {
             "{class}"
         );
         assert!(class.contains("async api(request"), "{class}");
-        assert!(!class.contains("{{") && !class.contains("{%"), "the slots are filled: {class}");
+        assert!(
+            !class.contains("{{") && !class.contains("{%"),
+            "the slots are filled: {class}"
+        );
     }
 
     #[test]
     fn a_class_without_http_has_no_http_method_and_an_http_only_one_is_unchanged() {
         let class_without_http = class("templates/genezio/native-class.ts", Some(&typed(false)));
         assert!(
-            !class_without_http.contains("async api(") && !class_without_http.contains("type: \"http\""),
+            !class_without_http.contains("async api(")
+                && !class_without_http.contains("type: \"http\""),
             "{class_without_http}"
         );
-        assert!(class_without_http.contains("async add("), "{class_without_http}");
+        assert!(
+            class_without_http.contains("async add("),
+            "{class_without_http}"
+        );
         let plain = class("templates/genezio/native-class.ts", None);
         assert!(
             plain.contains("async api(request") && !plain.contains("host.call"),

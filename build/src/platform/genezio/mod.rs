@@ -212,7 +212,10 @@ pub fn write_project_files(
     verbose: bool,
 ) -> Result<()> {
     let backend = out.join(BACKEND);
-    write_if_changed(&out.join("genezio.yaml"), &genezio_yaml(krate, architecture))?;
+    write_if_changed(
+        &out.join("genezio.yaml"),
+        &genezio_yaml(krate, architecture),
+    )?;
     write_if_changed(&backend.join("package.json"), &package_json(krate))?;
     write_if_changed(
         &backend.join("tsconfig.json"),
@@ -263,4 +266,3 @@ fn npm_install(backend: &Path, verbose: bool) -> Result<()> {
         Err(_) => bail!("npm was not found: install Node.js 20 with npm (https://nodejs.org), or pass --no-install and run `npm install` in {} yourself", backend.display()),
     }
 }
-
