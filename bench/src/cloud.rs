@@ -21,12 +21,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::contestants::project_for;
-use super::measure::{ms, peak_rss};
-use super::progress::Progress;
-use super::remote::{self, Endpoint};
-use super::stats::Summary;
-use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
+use crate::args::BenchArgs;
+use crate::contestants::project_for;
+use crate::figures::{Contestant, Figures, Machine, Report, Route};
+use crate::measure::{ms, peak_rss};
+use crate::progress::Progress;
+use crate::remote::{self, Endpoint};
+use crate::stats::Summary;
 use gzrs_build::platform::genezio::lambda_local as local;
 use gzrs_build::UserCrate;
 

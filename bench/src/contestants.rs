@@ -8,7 +8,8 @@ use anyhow::Result;
 use gzrs_build::native::Arch;
 use gzrs_build::{BuildArgs, Mode, PlatformName, UserCrate};
 
-use super::{floor, BenchArgs};
+use crate::args::BenchArgs;
+use crate::floor;
 
 /// Builds one contestant's Genezio project (`typescript`, `wasm` or `native`, for this
 /// machine's CPU): the project and the artifact's size.

@@ -13,11 +13,12 @@ use bytes::Bytes;
 use gzrs_emulator::{http_event, Config, Emulator, RuntimeProcess};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 
-use super::contestants::project_for;
-use super::measure::{ms, peak_rss};
-use super::progress::Progress;
-use super::stats::Summary;
-use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
+use crate::args::BenchArgs;
+use crate::contestants::project_for;
+use crate::figures::{Contestant, Figures, Machine, Report, Route};
+use crate::measure::{ms, peak_rss};
+use crate::progress::Progress;
+use crate::stats::Summary;
 use gzrs_build::native::Arch;
 use gzrs_build::platform::genezio::lambda_local as local;
 use gzrs_build::UserCrate;

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::stats::Summary;
-use super::{BenchArgs, Contestant, Figures, Machine, Report, Route};
+use crate::args::BenchArgs;
+use crate::figures::{Contestant, Figures, Machine, Report, Route};
+use crate::stats::Summary;
 
 /// Requests per endpoint and route before measuring: connections opened, instances warm.
 const WARM_UP: usize = 10;

@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::remote::{self, Endpoint};
-use super::stats::Summary;
-use super::{BenchArgs, Contestant, Machine, Report, Route};
-use gzrs_build::embedded::host_file;
+use crate::args::BenchArgs;
+use crate::figures::{Contestant, Machine, Report, Route};
+use crate::remote::{self, Endpoint};
+use crate::stats::Summary;
+use gzrs_build::js_host::host_file;
 use gzrs_build::native::Arch;
 use gzrs_build::platform::web::runtime::Runtime;
 use gzrs_build::{BuildArgs, PlatformName, UserCrate};

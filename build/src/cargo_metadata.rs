@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::entry_crate::cargo;
+use crate::cargo::cargo;
 
 /// What gzrs reads of `cargo metadata --format-version 1`.
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,8 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::entry_crate::{cargo, follow_lockfile, gzrs_dependency, toml_string};
+use crate::cargo::cargo;
+use crate::entry_crate::{follow_lockfile, gzrs_dependency, toml_string};
 use crate::files::write_if_changed;
 use crate::progress::Step;
 use crate::typed::{Typed, TypedMethod};

@@ -43,11 +43,6 @@ impl UserCrate {
     }
 }
 
-/// The cargo that invoked us (under `cargo run`) or the one on PATH.
-pub fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
-
 /// Runs `cargo build --release --target <triple>` on a generated entry crate (its output going
 /// to `target_dir`) and returns the artifact `name`; a failure shows cargo's output and `hint`'s
 /// advice about it.

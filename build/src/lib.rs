@@ -8,11 +8,13 @@
 
 pub mod artifacts;
 pub mod build_lock;
+pub mod cargo;
 pub mod cargo_metadata;
 pub mod describe;
 pub mod embedded;
 pub mod entry_crate;
 pub mod files;
+pub mod js_host;
 pub mod native;
 pub mod no_library;
 pub mod options;

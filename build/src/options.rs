@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use crate::native::Arch;
 use crate::platform::genezio::lambda_local::NodeRuntime;
 use crate::platform::web::runtime::Runtime;
-use crate::platform::PlatformName;
+use crate::wasm::WasmOptions;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct LocalArgs {
@@ -79,10 +79,12 @@ pub struct BuildArgs {
 }
 
 impl BuildArgs {
-    /// The mode the build runs in: the one `--mode` asks for, if the platform takes it, or the
-    /// one the platform implies.
-    pub fn mode(&self) -> anyhow::Result<Mode> {
-        self.platform.get().mode(self)
+    /// How the wasm module is built.
+    pub fn wasm_options(&self) -> WasmOptions {
+        WasmOptions {
+            optimize: !self.no_wasm_opt,
+            verbose: self.verbose,
+        }
     }
 }
 
@@ -107,6 +109,19 @@ impl Mode {
             Mode::Ab => "ab",
         }
     }
+}
+
+/// `--platform`: where the service runs.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformName {
+    /// A Genezio project: genezio.yaml and a backend folder with the generated class.
+    Genezio,
+    /// A folder any JavaScript runtime serves: `handler.mjs` (`export default { fetch }`) for
+    /// Deno, Bun and Cloudflare Workers, and `server.mjs` for Node.
+    Web,
+    /// Static executables that serve HTTP on $PORT themselves, and a `FROM scratch`
+    /// Dockerfile: for containers (native mode).
+    Server,
 }
 
 impl LocalArgs {

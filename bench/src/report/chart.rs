@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::super::stats::Summary;
-use super::super::Report;
-use super::{model, ms, rows};
+use super::rows::{model, ms, rows};
+use crate::figures::Report;
+use crate::stats::Summary;
 
 /// Each report's box plots (one row per contestant, one panel per measure: the box spans p25
 /// to p75, the whiskers min to p99, the bar is the median), one report under the other.

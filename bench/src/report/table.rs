@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::stats::Summary;
-use super::super::{Contestant, Report};
-use super::{ms, rows};
+use super::rows::{ms, rows};
+use crate::figures::{Contestant, Report};
+use crate::stats::Summary;
 
 fn floor(report: &Report) -> Option<&Contestant> {
     let name = report.floor.as_deref()?;

@@ -7,13 +7,22 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use super::{Arch, Entry};
+use super::arch::Arch;
+use crate::cargo::cargo;
 use crate::entry_crate::{
-    build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features,
+    build_entry, follow_lockfile, gzrs_dependency, toml_string, with_features,
 };
 use crate::files::write_if_changed;
 use crate::progress::Step;
 use crate::user_crate::{LambdaHttp, UserCrate};
+
+/// Which entry the executable gets: Genezio's (the trap on a Lambda, the sidecar elsewhere) or
+/// the container server's (gzrs-native's HTTP server, behind its `server` feature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Genezio,
+    Server,
+}
 
 /// The crate that turns the user's library into an executable: one `main` that calls
 /// `gzrs_native::start(user::app, class, method)`. Its own workspace, like the wasm entry.

@@ -10,17 +10,15 @@ use anyhow::Result;
 
 use super::graph::Graph;
 use super::plan::Plan;
+use super::target::{SERVICE_DEPENDENCY, TARGET};
 use super::wasi_c::{self, WasiC};
-use super::TARGET;
+use crate::cargo::cargo;
 use crate::entry_crate::{
-    build_entry, cargo, follow_lockfile, gzrs_dependency, toml_string, with_features,
+    build_entry, follow_lockfile, gzrs_dependency, toml_string, with_features,
 };
 use crate::files::write_if_changed;
 use crate::progress::{self, Step};
 use crate::user_crate::UserCrate;
-
-/// The name the generated entry gives the service crate.
-pub const SERVICE_DEPENDENCY: &str = "gzrs_user_service";
 
 /// Crates every request runs through, compiled for speed rather than size. axum is not one:
 /// at `opt-level = 3` it inlined the handlers' glue into large functions that the first request

@@ -6,8 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::entry::SERVICE_DEPENDENCY;
-use super::TARGET;
+use super::target::{SERVICE_DEPENDENCY, TARGET};
 use crate::cargo_metadata::{self, Node};
 
 /// The entry crate's resolved dependency graph for [`TARGET`] (`cargo metadata`).

@@ -17,11 +17,11 @@ mod entry;
 mod graph;
 mod opt;
 mod plan;
+mod target;
 mod usize_scan;
 mod wasi_c;
 
 use crate::artifacts::Artifacts;
-use crate::options::BuildArgs;
 use crate::progress::{self, Step};
 use crate::toolchain;
 use crate::user_crate::UserCrate;
@@ -29,12 +29,21 @@ use entry::{c_toolchain, compile, write_entry_crate};
 use graph::Graph;
 use plan::Plan;
 
-pub const TARGET: &str = "wasm32-wasip1";
+pub use target::TARGET;
 /// The module's file name in `<backend>/gzrs/`.
 pub const MODULE_FILE: &str = "service.wasm";
 
 /// Compiles the service to a wasm module: the payload of a wasm class.
-pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Artifacts> {
+/// How a wasm build goes.
+#[derive(Debug, Clone, Copy)]
+pub struct WasmOptions {
+    /// Run binaryen's `wasm-opt` on the module (when it is installed).
+    pub optimize: bool,
+    /// Show cargo's full output.
+    pub verbose: bool,
+}
+
+pub fn build(krate: &UserCrate, options: WasmOptions) -> Result<Artifacts> {
     toolchain::ensure_target(TARGET)?;
     let work = krate.target_dir.join("gzrs");
     let entry = work.join("entry-wasm").join(&krate.name);
@@ -68,7 +77,7 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Artifacts> {
         &plan,
         &graph,
         c_toolchain.as_ref(),
-        args.verbose,
+        options.verbose,
         &step,
     )?;
     step.done();
@@ -77,7 +86,7 @@ pub fn build(krate: &UserCrate, args: &BuildArgs) -> Result<Artifacts> {
     check::refuse_what_no_host_runs(&check::inspect(&module)?, &graph)?;
     let module = opt::finish(
         module,
-        !args.no_wasm_opt,
+        options.optimize,
         &work.join("wasm-opt").join(&krate.name),
     )?;
     Ok(Artifacts {

@@ -136,7 +136,7 @@ pub fn node_runtime(
         ),
         _ => {
             let script = task.with_file_name("lambda-bootstrap.mjs");
-            crate::embedded::write_host_file("js-host/local/lambda-bootstrap.mjs", &script)?;
+            crate::js_host::write_host_file("js-host/local/lambda-bootstrap.mjs", &script)?;
             (
                 PathBuf::from("node"),
                 vec![

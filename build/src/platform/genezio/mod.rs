@@ -14,14 +14,14 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum as _;
 
-use super::Platform;
-use crate::artifacts::Artifacts;
-use crate::embedded::{write_core, write_host_file};
+use super::interface::Platform;
 use crate::files::write_if_changed;
+use crate::js_host::{write_core, write_host_file};
 use crate::options::{BuildArgs, LocalArgs, Mode};
 use crate::progress::{self, Step};
 use crate::template::{context, render};
 use crate::user_crate::UserCrate;
+pub use class::Class;
 use class::{remove_stale_classes, write_class};
 
 /// The `@genezio/types` the generated class is checked against (the version the CLI we test
@@ -31,14 +31,6 @@ pub const GENEZIO_TYPES_VERSION: &str = "1.0.20";
 pub const BACKEND: &str = "server";
 /// The port a Genezio project is served on, as `genezio local` does.
 pub const DEFAULT_PORT: u16 = 8083;
-
-/// One generated Genezio class: its name, how it runs the service, and what it ships.
-#[derive(Debug)]
-pub struct Class {
-    pub name: String,
-    pub mode: Mode,
-    pub artifacts: Artifacts,
-}
 
 /// The Genezio platform.
 #[derive(Debug)]
@@ -65,14 +57,19 @@ impl Platform for Genezio {
             Ok(Class {
                 name,
                 mode: Mode::Wasm,
-                artifacts: crate::wasm::build(krate, args)?,
+                artifacts: crate::wasm::build(krate, args.wasm_options())?,
             })
         };
         let native = |name: String| -> Result<Class> {
             Ok(Class {
                 name,
                 mode: Mode::Native,
-                artifacts: crate::native::build(krate, args, crate::native::Entry::Genezio)?,
+                artifacts: crate::native::build(
+                    krate,
+                    args.arch,
+                    args.verbose,
+                    crate::native::Entry::Genezio,
+                )?,
             })
         };
         let classes = match mode {

@@ -9,7 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::{normalized_base_path, Platform};
+use super::base_path::normalized_base_path;
+use super::interface::Platform;
 use crate::artifacts::Artifacts;
 use crate::files::write;
 use crate::native::{Arch, Entry};
@@ -40,7 +41,7 @@ impl Platform for Server {
     }
 
     fn write(&self, krate: &UserCrate, out: &Path, _mode: Mode, args: &BuildArgs) -> Result<()> {
-        let executables = crate::native::build(krate, args, Entry::Server)?;
+        let executables = crate::native::build(krate, args.arch, args.verbose, Entry::Server)?;
         write_folder(krate, out, executables, args.base_path.as_deref())
     }
 

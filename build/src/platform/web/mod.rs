@@ -11,18 +11,16 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::{normalized_base_path, Platform};
+use super::base_path::normalized_base_path;
+use super::interface::Platform;
 use crate::artifacts::Artifacts;
-use crate::embedded::{write_core, write_host_file};
 use crate::files::write;
+use crate::js_host::{write_core, write_host_file};
 use crate::options::{BuildArgs, LocalArgs, Mode};
 use crate::template::{context, render};
 use crate::user_crate::UserCrate;
-use runtime::{module_files, workerd_config};
+use runtime::{module_files, workerd_config, COMPATIBILITY_DATE};
 
-/// workerd's compatibility date for the generated configs: the runtime behaviour the handler
-/// was tested with.
-const COMPATIBILITY_DATE: &str = "2025-09-01";
 /// The port `server.mjs` and the generated workerd config listen on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8080;
 
@@ -46,7 +44,7 @@ impl Platform for Web {
     }
 
     fn write(&self, krate: &UserCrate, out: &Path, _mode: Mode, args: &BuildArgs) -> Result<()> {
-        let module = crate::wasm::build(krate, args)?;
+        let module = crate::wasm::build(krate, args.wasm_options())?;
         write_folder(krate, out, module, args.base_path.as_deref())
     }
 

@@ -7,8 +7,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::COMPATIBILITY_DATE;
 use crate::template::{context, render};
+
+/// workerd's compatibility date for the generated configs: the runtime behaviour the handler
+/// was tested with.
+pub const COMPATIBILITY_DATE: &str = "2025-09-01";
 
 /// The JavaScript runtimes `gzrs local --platform web` serves the build with.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
