@@ -25,7 +25,7 @@ pub const FILES: [Embedded; 25] = embed![
     "js-host/core/wasm-service.mjs",
     "js-host/core/wasi.mjs",
     "js-host/core/protocol.mjs",
-    "js-host/genezio/host-common.mjs",
+    "js-host/genezio/genezio-common.mjs",
     "js-host/genezio/wasm-host.mjs",
     "js-host/genezio/wasm-host.d.mts",
     "js-host/genezio/native-host.mjs",

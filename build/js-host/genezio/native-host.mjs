@@ -12,7 +12,7 @@ import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, 
 import { createRequire as createBuiltinRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { CPU, callObject, callResult, callTooLarge, errorResponse, locateFile, marshal, oversizedBody } from "./host-common.mjs";
+import { CPU, callObject, callResult, callTooLarge, errorResponse, locateFile, marshal, oversizedBody } from "./genezio-common.mjs";
 
 // Builtins are required when first needed, not imported: the trap never needs node:net, and an
 // ESM import of a builtin builds a namespace of all its exports. (Not named `require`:

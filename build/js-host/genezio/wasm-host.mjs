@@ -2,7 +2,7 @@
 // shipped beside the class, runs it on Node with ./core/wasm-service.mjs, and turns Genezio's
 // request objects into what gzrs-core reads (`marshal`) and binary answers into the Buffers
 // Genezio sends as base64.
-import { CPU, errorResponse, marshal, nodeMonotonicNs, nodeRandom, readPayload } from "./host-common.mjs";
+import { CPU, errorResponse, marshal, nodeMonotonicNs, nodeRandom, readPayload } from "./genezio-common.mjs";
 import { WasmService } from "./core/wasm-service.mjs";
 
 const hosts = new Map();

@@ -25,7 +25,7 @@ process.env.GZRS_NATIVE_LAUNCHER = fake;
 const shipped = path.join(work, "gzrs");
 mkdirSync(path.join(shipped, "core"), { recursive: true });
 const hostDir = new URL("..", import.meta.url).pathname;
-for (const file of ["native-host.mjs", "host-common.mjs"]) copyFileSync(path.join(hostDir, "genezio", file), path.join(shipped, file));
+for (const file of ["native-host.mjs", "genezio-common.mjs"]) copyFileSync(path.join(hostDir, "genezio", file), path.join(shipped, file));
 for (const file of readdirSync(path.join(hostDir, "core"))) copyFileSync(path.join(hostDir, "core", file), path.join(shipped, "core", file));
 const { FrameReader, startNative } = await import(pathToFileURL(path.join(shipped, "native-host.mjs")).href);
 

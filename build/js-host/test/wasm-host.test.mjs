@@ -12,7 +12,7 @@ if (!project) throw new Error("set GZRS_FIXTURE_PROJECT to a `gzrs build --mode 
 const gzrsDir = path.join(project, "server", "gzrs");
 // The host as it ships: the Genezio adapter beside core/, as the build lays them out.
 const { WasmHost } = await import(pathToFileURL(path.join(gzrsDir, "wasm-host.mjs")).href);
-const { marshal } = await import(pathToFileURL(path.join(gzrsDir, "host-common.mjs")).href);
+const { marshal } = await import(pathToFileURL(path.join(gzrsDir, "genezio-common.mjs")).href);
 const host = WasmHost.load(pathToFileURL(gzrsDir + "/").href, "./service.wasm");
 
 function request(method, route, { headers = {}, query, body } = {}) {

@@ -175,8 +175,8 @@ pub fn write_project(
     fs::create_dir_all(&gzrs_dir)
         .with_context(|| format!("could not create {}", gzrs_dir.display()))?;
     write_host_file(
-        "js-host/genezio/host-common.mjs",
-        &gzrs_dir.join("host-common.mjs"),
+        "js-host/genezio/genezio-common.mjs",
+        &gzrs_dir.join("genezio-common.mjs"),
     )?;
     write_core(&gzrs_dir)?;
     remove_stale_classes(&backend, classes)?;
