@@ -151,6 +151,27 @@ pub fn check_panic_recovery(server: &impl Server) -> Vec<String> {
     problems
 }
 
+/// A body the service gave no content type arrives with none: the front adds none of its own
+/// (Bun's Response would say `application/octet-stream`).
+pub fn check_no_content_type_added(server: &impl Server) -> Vec<String> {
+    match server.send(&http_agent(), &Case::get("untyped", "/untyped")) {
+        Ok(answer) => {
+            let mut problems = Vec::new();
+            if let Some(added) = answer.headers.get("content-type") {
+                problems.push(format!("[untyped] a content-type was added: {added:?}"));
+            }
+            if answer.body != b"bytes of no declared type" {
+                problems.push(format!(
+                    "[untyped] body: {:?}",
+                    String::from_utf8_lossy(&answer.body)
+                ));
+            }
+            problems
+        }
+        Err(error) => vec![error],
+    }
+}
+
 /// The process serving the native service, from the fixture's `/pid` route.
 pub fn service_pid(server: &impl Server) -> Result<u32, String> {
     let answer = server.send(&http_agent(), &Case::get("pid", "/pid"))?;

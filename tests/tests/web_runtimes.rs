@@ -6,7 +6,8 @@
 //! for the server platform's executable (`--platform server`), which serves HTTP itself.
 
 use gzrs_tests::checks::{
-    check_cases, check_concurrently, check_limits, check_panic_recovery, Front, Server,
+    check_cases, check_concurrently, check_limits, check_no_content_type_added,
+    check_panic_recovery, Front, Server,
 };
 use gzrs_tests::web::{WebLocal, NATIVE_SERVER};
 use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
@@ -16,6 +17,7 @@ fn check_runtime(runtime: &str) {
     let mut problems = check_cases(&local, "tests/fixture-app", &fixture_corpus());
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
+    problems.extend(check_no_content_type_added(&local));
     let (front, start_line) = match runtime {
         NATIVE_SERVER => (
             Front::NativeServer,

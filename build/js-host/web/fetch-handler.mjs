@@ -13,6 +13,7 @@ const GZRS_VERSION = "{{ version }}";
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 const WORKERS = globalThis.navigator?.userAgent === "Cloudflare-Workers";
+const BUN = Boolean(globalThis.Bun);
 
 /** Which runtime this is, for the start line. */
 function runtimeName() {
@@ -125,5 +126,21 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
 function toResponse(answer) {
   const headers = Array.isArray(answer.headers) ? answer.headers : Object.entries(answer.headers ?? {});
   const status = Number(answer.statusCode ?? 200);
-  return new Response(NULL_BODY.has(status) ? null : answer.body, { status, headers });
+  const init = { status, headers };
+  // Workers encode a body as its `content-encoding` says unless told it already is: a body the
+  // service compressed (tower-http's CompressionLayer) would be compressed twice.
+  if (WORKERS && headers.some(([name]) => name.toLowerCase() === "content-encoding")) init.encodeBody = "manual";
+  let body = NULL_BODY.has(status) ? null : answer.body;
+  // Bun types a byte body the service left untyped `application/octet-stream`; a stream it
+  // sends as it is.
+  if (BUN && body?.length > 0 && !headers.some(([name]) => name.toLowerCase() === "content-type")) {
+    const bytes = body;
+    body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+  }
+  return new Response(body, init);
 }

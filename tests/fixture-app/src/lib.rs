@@ -49,6 +49,11 @@ pub fn app() -> Router {
         .route("/yield/{n}", get(yield_then_answer).post(yield_then_answer))
         .route("/framing", post(framing))
         .route("/panic", get(panics))
+        // A body with no content type, which no front may add one to.
+        .route(
+            "/untyped",
+            get(|| async { axum::body::Body::from("bytes of no declared type") }),
+        )
         // For the tests that kill the service mid-request: a request that never completes, and
         // the process that serves (native mode only: wasm32 has no processes).
         .route("/hang", get(std::future::pending::<()>))
