@@ -45,7 +45,7 @@ pub const FILES: [Embedded; 25] = embed![
     "templates/web/README.md",
     "templates/server/Dockerfile",
     "templates/server/README.md",
-    "templates/new/Cargo.toml",
+    "templates/new/manifest.toml",
     "templates/new/lib.rs",
 ];
 

@@ -25,7 +25,7 @@ pub fn run(path: &Path) -> Result<()> {
     fs::create_dir_all(path.join("src"))?;
     fs::write(
         path.join("Cargo.toml"),
-        render("templates/new/Cargo.toml", context! { name }),
+        render("templates/new/manifest.toml", context! { name }),
     )?;
     fs::write(
         path.join("src/lib.rs"),
