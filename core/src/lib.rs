@@ -30,7 +30,7 @@ mod service;
 pub use error::ContractError;
 pub use request::{strip_class_method, HttpInfo, MethodCall, Pairs, RequestObject};
 pub use response::{is_text_content_type, ResponseBody, ResponseObject};
-pub use service::{call, call_object};
+pub use service::{call, call_object, call_object_streamed, call_streamed, Streamed};
 
 /// The request body type every gzrs service receives: the whole body, already in memory (Genezio
 /// delivers bodies whole, never streamed).

@@ -1,7 +1,11 @@
 use std::fmt::Display;
 use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
+use bytes::{BufMut as _, Bytes, BytesMut};
 use http::{Request, Response, StatusCode};
+use http_body::Body as HttpBody;
 use http_body_util::BodyExt;
 use tower_service::Service;
 
@@ -32,6 +36,93 @@ where
             ResponseObject::from_http(Response::from_parts(parts, collected.to_bytes()))
         }
         Err(e) => failed("response body error", &e),
+    }
+}
+
+/// A service's answer as it comes, for a platform that can send a body while it is produced.
+#[derive(Debug)]
+pub enum Streamed<B> {
+    /// The whole answer: the body was complete at once (the common case), or the call failed.
+    Whole(ResponseObject),
+    /// The head (its body empty), the body's bytes that were ready at once, and the rest of the
+    /// body, to send frame by frame as it comes (`axum::response::Sse`, `Body::from_stream`).
+    Head {
+        head: ResponseObject,
+        ready: Bytes,
+        rest: Pin<Box<B>>,
+    },
+}
+
+/// [`call`], for a platform that streams: the same meaning and errors, but a body that is not
+/// complete at once comes back as [`Streamed::Head`] instead of being waited for. Its frames
+/// that are ready without waiting are taken first, so a body that is whole (`Full`, a `String`)
+/// answers [`Streamed::Whole`] exactly as [`call`] does.
+pub async fn call_streamed<S, B>(mut service: S, request: Request<Body>) -> Streamed<B>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+    B: HttpBody,
+    B::Error: Display,
+{
+    let failed = |what: &str, e: &dyn Display| {
+        Streamed::Whole(ResponseObject::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("{what}: {e}"),
+        ))
+    };
+    if let Err(e) = poll_fn(|cx| service.poll_ready(cx)).await {
+        return failed("service not ready", &e);
+    }
+    let response = match service.call(request).await {
+        Ok(response) => response,
+        Err(e) => return failed("service error", &e),
+    };
+    let (parts, body) = response.into_parts();
+    let mut body = Box::pin(body);
+    let mut ready = BytesMut::new();
+    // Without a waker that matters: a frame that is not ready is polled again by whoever sends
+    // the rest, with theirs.
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        match body.as_mut().poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    ready.put(data);
+                }
+            }
+            Poll::Ready(Some(Err(e))) => return failed("response body error", &e),
+            Poll::Ready(None) => {
+                return Streamed::Whole(ResponseObject::from_http(Response::from_parts(
+                    parts,
+                    ready.freeze(),
+                )))
+            }
+            Poll::Pending => {
+                return Streamed::Head {
+                    head: ResponseObject::from_http(Response::from_parts(parts, Bytes::new())),
+                    ready: ready.freeze(),
+                    rest: body,
+                }
+            }
+        }
+    }
+}
+
+/// [`call_streamed`] for a request object, as [`call_object`] is for [`call`].
+pub async fn call_object_streamed<S, B>(
+    service: S,
+    object: RequestObject,
+    raw_body: Option<bytes::Bytes>,
+) -> Streamed<B>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+    B: HttpBody,
+    B::Error: Display,
+{
+    match object.into_http_with_raw_body(raw_body) {
+        Ok(request) => call_streamed(service, request).await,
+        Err(err) => Streamed::Whole(err.into()),
     }
 }
 
@@ -78,6 +169,52 @@ mod tests {
             RequestObject::from_json(r#"{"http":{"method":"GET","path":"/Hello/api/nope"}}"#)
                 .unwrap();
         assert_eq!(call_object(app, object, None).await.status_code, 404);
+    }
+
+    #[tokio::test]
+    async fn a_whole_body_answers_whole_and_a_body_still_coming_answers_its_head_first() {
+        use futures_util::StreamExt as _;
+        let app = Router::new()
+            .route("/whole", get(|| async { "all at once" }))
+            .route(
+                "/later",
+                get(|| async {
+                    let first = futures_util::stream::once(async {
+                        Ok::<_, std::io::Error>(Bytes::from_static(b"first;"))
+                    });
+                    let later = futures_util::stream::once(async {
+                        tokio::task::yield_now().await;
+                        Ok::<_, std::io::Error>(Bytes::from_static(b"later"))
+                    });
+                    (
+                        [("content-type", "text/event-stream")],
+                        axum::body::Body::from_stream(first.chain(later)),
+                    )
+                }),
+            );
+        let request = |path: &str| {
+            RequestObject::from_json(&format!(
+                r#"{{"http":{{"method":"GET","path":"/Hello/api{path}"}}}}"#
+            ))
+            .unwrap()
+        };
+        match call_object_streamed(app.clone(), request("/whole"), None).await {
+            Streamed::Whole(answer) => {
+                assert_eq!(answer.body, ResponseBody::Text("all at once".into()))
+            }
+            Streamed::Head { .. } => panic!("a whole body was streamed"),
+        }
+        match call_object_streamed(app, request("/later"), None).await {
+            Streamed::Head { head, ready, rest } => {
+                assert_eq!(head.status_code, 200);
+                assert_eq!(head.headers["content-type"], "text/event-stream");
+                assert_eq!(head.body, ResponseBody::Text(String::new()));
+                assert_eq!(&ready[..], b"first;");
+                let rest = rest.collect().await.ok().unwrap().to_bytes();
+                assert_eq!(&rest[..], b"later");
+            }
+            Streamed::Whole(answer) => panic!("answered whole: {answer:?}"),
+        }
     }
 
     #[tokio::test]

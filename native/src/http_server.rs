@@ -4,25 +4,31 @@
 //! answer Genezio's JSON-RPC at `POST /<Class>` beside the routes (gzrs-core's `rpc`).
 //!
 //! hyper parses HTTP; each request becomes the request object gzrs-core reads (its target as
-//! received, its headers, its body's bytes) and goes through [`crate::answer`], as in the trap
-//! and the sidecar, so the limits, panic recovery and meaning are the same. SIGTERM and SIGINT
-//! stop it after the requests in flight.
+//! received, its headers, its body's bytes) and goes through gzrs-core, as in the trap and the
+//! sidecar, so the limits, panic recovery and meaning are the same. A response body that is not
+//! complete at once (`axum::response::Sse`, `Body::from_stream`) is sent frame by frame as the
+//! service produces it; a client that goes away drops it, and with it the service's stream.
+//! SIGTERM and SIGINT stop it after the requests in flight.
 
 use std::convert::Infallible;
 use std::fmt::Display;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use gzrs_core::{limits, Body, HttpInfo, Pairs, RequestObject, ResponseObject};
+use bytes::{Buf as _, Bytes};
+use gzrs_core::{limits, Body, HttpInfo, Pairs, RequestObject, ResponseObject, Streamed};
 use http::{Request, Response};
+use http_body::Frame;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tower_service::Service;
 
-use crate::answer;
+use crate::serve::answer_streamed;
 
 /// Where to listen and what to serve under, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +54,7 @@ pub fn run<S, B>(service: S, class: &str) -> io::Result<()>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Error: Display,
 {
     let config = Config::from_env();
@@ -103,11 +109,11 @@ async fn handle<S, B>(
     service: S,
     request: Request<Incoming>,
     base_path: Option<String>,
-) -> Response<Full<Bytes>>
+) -> Response<Reply<B>>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Error: Display,
 {
     let (parts, body) = request.into_parts();
@@ -161,14 +167,103 @@ where
         ..RequestObject::default()
     };
     let has_body = !body.is_empty() || parts.headers.contains_key(http::header::CONTENT_LENGTH);
-    to_http(answer(service, object, has_body.then_some(body)).await)
+    match answer_streamed(service, object, has_body.then_some(body)).await {
+        Streamed::Whole(answer) => to_http(answer),
+        Streamed::Head { head, ready, rest } => with_head(
+            head,
+            Reply::Streaming {
+                ready: Some(ready),
+                rest,
+                ended: false,
+            },
+        ),
+    }
 }
 
-fn to_http(answer: ResponseObject) -> Response<Full<Bytes>> {
+fn to_http<B>(answer: ResponseObject) -> Response<Reply<B>> {
     let body = Bytes::copy_from_slice(answer.body.as_bytes());
-    let mut response = Response::new(Full::new(body));
+    with_head(answer, Reply::Whole(Full::new(body)))
+}
+
+/// A response with `head`'s status and headers (its own body unused) and `body`.
+fn with_head<B>(head: ResponseObject, body: Reply<B>) -> Response<Reply<B>> {
+    let mut response = Response::new(body);
     *response.status_mut() =
-        http::StatusCode::from_u16(answer.status_code).unwrap_or(http::StatusCode::OK);
-    *response.headers_mut() = answer.headers;
+        http::StatusCode::from_u16(head.status_code).unwrap_or(http::StatusCode::OK);
+    *response.headers_mut() = head.headers;
     response
+}
+
+/// What the server sends: a whole body (its length known), or the bytes that were ready at
+/// once and then the rest of the service's body, frame by frame as it comes.
+enum Reply<B> {
+    Whole(Full<Bytes>),
+    Streaming {
+        ready: Option<Bytes>,
+        rest: Pin<Box<B>>,
+        /// Set after an error or a panic: nothing more is read from `rest`.
+        ended: bool,
+    },
+}
+
+impl<B> http_body::Body for Reply<B>
+where
+    B: http_body::Body,
+    B::Error: Display,
+{
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match self.get_mut() {
+            Reply::Whole(full) => Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            Reply::Streaming { ended: true, .. } => Poll::Ready(None),
+            Reply::Streaming {
+                ready, rest, ended, ..
+            } => {
+                if let Some(bytes) = ready.take().filter(|b| !b.is_empty()) {
+                    return Poll::Ready(Some(Ok(Frame::data(bytes))));
+                }
+                // A panic while the service produces its body ends this response with an error
+                // (the connection closes without a clean last chunk), not the server. The body
+                // is not polled again after it.
+                let polled =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| rest.as_mut().poll_frame(cx)));
+                let failed = |ended: &mut bool, why: String| {
+                    *ended = true;
+                    Poll::Ready(Some(Err(io::Error::other(why))))
+                };
+                match polled {
+                    Ok(Poll::Ready(Some(Ok(frame)))) => Poll::Ready(Some(Ok(
+                        frame.map_data(|mut data| data.copy_to_bytes(data.remaining()))
+                    ))),
+                    Ok(Poll::Ready(Some(Err(error)))) => {
+                        failed(ended, format!("the response body failed: {error}"))
+                    }
+                    Ok(Poll::Ready(None)) => Poll::Ready(None),
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Err(_) => failed(ended, "the service panicked while sending its body".into()),
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Reply::Whole(full) => full.is_end_stream(),
+            Reply::Streaming { ended, .. } => *ended,
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Reply::Whole(full) => full.size_hint(),
+            Reply::Streaming { .. } => http_body::SizeHint::default(),
+        }
+    }
 }

@@ -90,7 +90,7 @@ where
     F: FnOnce() -> S,
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Error: Display,
 {
     start_class(build, class, method, &[])
@@ -109,7 +109,7 @@ where
     F: FnOnce() -> S,
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Error: Display,
 {
     // Before anything else: a damaged or stale executable must not serve.
@@ -135,7 +135,7 @@ pub fn main<S, B>(service: S, target: Target<'static>) -> ExitCode
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + 'static,
     S::Error: Display,
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Error: Display,
 {
     prepare();

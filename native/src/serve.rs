@@ -36,6 +36,34 @@ where
     }
 }
 
+/// [`answer`] for a platform that streams: a body that is not complete at once comes back as its
+/// head, the bytes ready so far and the rest (see `gzrs_core::call_streamed`). A panic before
+/// the head answers 500 as in [`answer`]; one while the rest is sent ends that body with an
+/// error (the HTTP server's body, which catches it).
+#[cfg(feature = "server")]
+pub async fn answer_streamed<S, B>(
+    service: S,
+    object: RequestObject,
+    raw_body: Option<bytes::Bytes>,
+) -> gzrs_core::Streamed<B>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    match AssertUnwindSafe(gzrs_core::call_object_streamed(service, object, raw_body))
+        .catch_unwind()
+        .await
+    {
+        Ok(answer) => answer,
+        Err(payload) => gzrs_core::Streamed::Whole(ResponseObject::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the service panicked: {}", panic_message(&*payload)),
+        )),
+    }
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()

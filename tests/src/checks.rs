@@ -321,7 +321,7 @@ pub fn check_limits(server: &impl Server, front: Front) -> Vec<String> {
 }
 
 /// The next request after `what` gets the fixture's normal answer.
-fn check_served_after(server: &impl Server, agent: &Agent, what: &str) -> Vec<String> {
+pub fn check_served_after(server: &impl Server, agent: &Agent, what: &str) -> Vec<String> {
     let root = Case::get(format!("request after {what}"), "/");
     match server.send(agent, &root) {
         Ok(got) => compare(

@@ -12,6 +12,7 @@ pub mod frontend;
 pub mod lambda;
 pub mod local;
 pub mod standalone;
+pub mod streams;
 pub mod upstream;
 pub mod web;
 

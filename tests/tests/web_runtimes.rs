@@ -9,6 +9,7 @@ use gzrs_tests::checks::{
     check_cases, check_concurrently, check_limits, check_no_content_type_added,
     check_panic_recovery, Front, Server,
 };
+use gzrs_tests::streams::check_streaming;
 use gzrs_tests::web::{WebLocal, NATIVE_SERVER};
 use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
 
@@ -18,6 +19,9 @@ fn check_runtime(runtime: &str) {
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
     problems.extend(check_no_content_type_added(&local));
+    if runtime == NATIVE_SERVER {
+        problems.extend(check_streaming(&local, &local.url("")));
+    }
     let (front, start_line) = match runtime {
         NATIVE_SERVER => (
             Front::NativeServer,
@@ -35,6 +39,9 @@ fn check_runtime(runtime: &str) {
     }
     if !log.contains("the fixture panicked on purpose") {
         problems.push("the panic's message is not in the log".into());
+    }
+    if runtime == NATIVE_SERVER && !log.contains("the fixture's stream panicked on purpose") {
+        problems.push("the stream's panic is not in the log".into());
     }
     assert!(
         problems.is_empty(),

@@ -3,10 +3,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{Path, Query},
     http::{header, HeaderMap, Method, StatusCode},
     response::{IntoResponse, Response},
@@ -49,6 +51,16 @@ pub fn app() -> Router {
         .route("/yield/{n}", get(yield_then_answer).post(yield_then_answer))
         .route("/framing", post(framing))
         .route("/panic", get(panics))
+        // Bodies produced over time: events `ms` apart, an endless stream counted while it
+        // lives, and streams that fail or panic after their first event.
+        .route("/stream/events", get(events))
+        .route("/stream/live", get(live))
+        .route(
+            "/stream/live-count",
+            get(|| async { LIVE.load(Ordering::SeqCst).to_string() }),
+        )
+        .route("/stream/fail", get(|| async { failing(false) }))
+        .route("/stream/panic", get(|| async { failing(true) }))
         // A body with no content type, which no front may add one to.
         .route(
             "/untyped",
@@ -154,6 +166,94 @@ impl Future for YieldN {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
+}
+
+#[derive(serde::Deserialize)]
+struct Events {
+    n: u32,
+    ms: u64,
+}
+
+/// `n` server-sent events, the first at once and each next one `ms` later.
+async fn events(Query(Events { n, ms }): Query<Events>) -> Response {
+    let events = futures_util::stream::unfold(0, move |i| async move {
+        if i == n {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Some((
+            Ok::<_, std::io::Error>(format!("data: event {i}\n\n")),
+            i + 1,
+        ))
+    });
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(events),
+    )
+        .into_response()
+}
+
+/// Endless streams alive now: each one counts itself until it is dropped.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+struct Alive;
+
+impl Alive {
+    fn new() -> Self {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Alive
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An event every 100 ms, for as long as the client listens.
+async fn live() -> Response {
+    let events = futures_util::stream::unfold((Alive::new(), 0u64), |(alive, i)| async move {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Some((
+            Ok::<_, std::io::Error>(format!("data: tick {i}\n\n")),
+            (alive, i + 1),
+        ))
+    });
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(events),
+    )
+        .into_response()
+}
+
+/// One event, then (100 ms later) an error, or a panic.
+fn failing(panic: bool) -> Response {
+    let events = futures_util::stream::unfold(0, move |i| async move {
+        match i {
+            0 => Some((Ok(String::from("data: first\n\n")), 1)),
+            1 => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if panic {
+                    panic!("the fixture's stream panicked on purpose");
+                }
+                Some((
+                    Err(std::io::Error::other("the stream failed on purpose")),
+                    2,
+                ))
+            }
+            _ => None,
+        }
+    });
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(events),
+    )
+        .into_response()
 }
 
 async fn panics() -> &'static str {

@@ -1,0 +1,152 @@
+//! Bodies produced over time, checked as a client sees them: each event arrives when the service
+//! produces it, a client that leaves drops the service's stream, and a body that fails or
+//! panics ends its own response, not the server.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use ureq::Agent;
+
+use crate::checks::{check_cases, check_served_after, Server};
+use crate::{http_agent, Case};
+
+/// How far apart `/stream/events` sends its events here.
+const APART: Duration = Duration::from_millis(800);
+
+/// The checks, against the fixture served at `base` (`http://127.0.0.1:PORT`).
+pub fn check_streaming(server: &impl Server, base: &str) -> Vec<String> {
+    let agent = http_agent();
+    let mut problems = Vec::new();
+    // The bytes are the standalone build's.
+    problems.extend(check_cases(
+        server,
+        "tests/fixture-app",
+        &[Case::get("three events", "/stream/events?n=3&ms=20")],
+    ));
+    problems.extend(check_timing(&agent, base));
+    problems.extend(check_client_leaves(&agent, base));
+    for (route, what) in [
+        ("/stream/fail", "a body that failed"),
+        ("/stream/panic", "a body that panicked"),
+    ] {
+        problems.extend(check_cut_short(&agent, base, route));
+        problems.extend(check_served_after(server, &agent, what));
+    }
+    problems
+}
+
+/// Reads from `reader` until `text` has arrived; what arrived, or why it did not.
+fn read_until(reader: &mut impl Read, text: &str, got: &mut String) -> Result<(), String> {
+    let mut buffer = [0u8; 4096];
+    while !got.contains(text) {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Err(format!("the body ended before {text:?}; it was {got:?}")),
+            Ok(n) => got.push_str(&String::from_utf8_lossy(&buffer[..n])),
+            Err(error) => return Err(format!("reading the body failed before {text:?}: {error}")),
+        }
+    }
+    Ok(())
+}
+
+/// The first event arrives before the service produces the second, and the last when it is
+/// produced: the body is not held back until it ends.
+fn check_timing(agent: &Agent, base: &str) -> Vec<String> {
+    let started = Instant::now();
+    let mut response = match agent
+        .get(format!("{base}/stream/events?n=3&ms={}", APART.as_millis()))
+        .call()
+    {
+        Ok(response) => response,
+        Err(error) => return vec![format!("[events] {error}")],
+    };
+    let mut reader = response.body_mut().as_reader();
+    let mut got = String::new();
+    let mut problems = Vec::new();
+    match read_until(&mut reader, "event 0", &mut got) {
+        Ok(()) if started.elapsed() >= APART => problems.push(format!(
+            "[events] the first event arrived after {:?}, when the service had produced the second",
+            started.elapsed()
+        )),
+        Ok(()) => {}
+        Err(error) => return vec![format!("[events] {error}")],
+    }
+    if let Err(error) = read_until(&mut reader, "event 2", &mut got) {
+        return vec![format!("[events] {error}")];
+    }
+    if started.elapsed() < APART * 2 {
+        problems.push(format!(
+            "[events] the last event arrived after {:?}, before the service produced it",
+            started.elapsed()
+        ));
+    }
+    problems
+}
+
+/// `/stream/live-count`'s answer.
+fn live_count(agent: &Agent, base: &str) -> String {
+    agent
+        .get(format!("{base}/stream/live-count"))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default()
+}
+
+/// An endless stream lives while its client reads, and is dropped within a second of the client
+/// going away.
+fn check_client_leaves(agent: &Agent, base: &str) -> Vec<String> {
+    let mut response = match agent.get(format!("{base}/stream/live")).call() {
+        Ok(response) => response,
+        Err(error) => return vec![format!("[live] {error}")],
+    };
+    let mut got = String::new();
+    if let Err(error) = read_until(&mut response.body_mut().as_reader(), "tick 1", &mut got) {
+        return vec![format!("[live] {error}")];
+    }
+    let mut problems = Vec::new();
+    let while_reading = live_count(agent, base);
+    if while_reading != "1" {
+        problems.push(format!(
+            "[live] {while_reading:?} streams live while one client reads, not 1"
+        ));
+    }
+    drop(response);
+    let left = Instant::now();
+    while live_count(agent, base) != "0" {
+        if left.elapsed() > Duration::from_secs(1) {
+            problems.push(format!(
+                "[live] the stream still lives {:?} after its client left ({:?} live)",
+                left.elapsed(),
+                live_count(agent, base)
+            ));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    problems
+}
+
+/// A body that fails after its first event: the event arrives, then the response ends without
+/// a clean end, as under `axum::serve`.
+fn check_cut_short(agent: &Agent, base: &str, route: &str) -> Vec<String> {
+    let mut response = match agent.get(format!("{base}{route}")).call() {
+        Ok(response) => response,
+        Err(error) => return vec![format!("[{route}] {error}")],
+    };
+    let mut body = Vec::new();
+    let ended = response.body_mut().as_reader().read_to_end(&mut body);
+    let mut problems = Vec::new();
+    if !String::from_utf8_lossy(&body).contains("data: first") {
+        problems.push(format!(
+            "[{route}] the first event did not arrive: {:?}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    if ended.is_ok() {
+        problems.push(format!(
+            "[{route}] the body ended cleanly after its service failed: {:?}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    problems
+}
