@@ -19,9 +19,7 @@ fn check_runtime(runtime: &str) {
     problems.extend(check_concurrently(&local));
     problems.extend(check_panic_recovery(&local));
     problems.extend(check_no_content_type_added(&local));
-    if runtime == NATIVE_SERVER {
-        problems.extend(check_streaming(&local, &local.url("")));
-    }
+    problems.extend(check_streaming(&local, &local.url("")));
     let (front, start_line) = match runtime {
         NATIVE_SERVER => (
             Front::NativeServer,
@@ -40,7 +38,7 @@ fn check_runtime(runtime: &str) {
     if !log.contains("the fixture panicked on purpose") {
         problems.push("the panic's message is not in the log".into());
     }
-    if runtime == NATIVE_SERVER && !log.contains("the fixture's stream panicked on purpose") {
+    if !log.contains("the fixture's stream panicked on purpose") {
         problems.push("the stream's panic is not in the log".into());
     }
     assert!(

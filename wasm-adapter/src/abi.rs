@@ -5,7 +5,9 @@
 //! A request goes in as one buffer the host fills (from [`gzrs_alloc`]): the request's head
 //! (the request object's JSON, or gzrs-core's compact head), then the raw body. Its answer
 //! comes out through the host's `respond` import, called synchronously with pointers into this
-//! memory that the host copies from at once.
+//! memory that the host copies from at once; or, for a compact request whose body is not
+//! complete at once, through `respond_head`, `respond_chunk`s and `respond_end` as the service
+//! produces it.
 #![allow(unsafe_code)] // exports and imports across the wasm boundary are raw by nature
 
 use bytes::Bytes;
@@ -30,6 +32,16 @@ extern "C" {
         body_len: usize,
         has_binary: u32,
     );
+    /// Task `task` streams its answer: the head (gzrs-core's compact head) now, its body in
+    /// `respond_chunk`s as the service produces it, then `respond_end`.
+    #[link_name = "respond_head"]
+    fn host_respond_head(task: u32, head: *const u8, head_len: usize);
+    /// Bytes of a streaming task's body.
+    #[link_name = "respond_chunk"]
+    fn host_respond_chunk(task: u32, bytes: *const u8, len: usize);
+    /// A streaming task's body has ended: cleanly (`failed` 0), or with an error (1).
+    #[link_name = "respond_end"]
+    fn host_respond_end(task: u32, failed: u32);
 }
 
 pub(crate) fn wake(task: u32) {
@@ -62,6 +74,21 @@ pub(crate) fn respond(task: u32, head: &str, binary: Option<&[u8]>) {
             u32::from(binary.is_some()),
         )
     }
+}
+
+pub(crate) fn respond_head(task: u32, head: &str) {
+    // SAFETY: the host copies the slice during the call and keeps no pointer.
+    unsafe { host_respond_head(task, head.as_ptr(), head.len()) }
+}
+
+pub(crate) fn respond_chunk(task: u32, bytes: &[u8]) {
+    // SAFETY: the host copies the slice during the call and keeps no pointer.
+    unsafe { host_respond_chunk(task, bytes.as_ptr(), bytes.len()) }
+}
+
+pub(crate) fn respond_end(task: u32, failed: bool) {
+    // SAFETY: a plain call to the host with numbers.
+    unsafe { host_respond_end(task, u32::from(failed)) }
 }
 
 extern "C" {
@@ -114,6 +141,13 @@ pub extern "C" fn gzrs_pending_tasks() -> u32 {
 #[no_mangle]
 pub extern "C" fn gzrs_poll(task: u32) -> u32 {
     u32::from(crate::poll(task))
+}
+
+/// Drops task `task` (its client went away): its future and, for a streaming answer, the
+/// service's body, whose `Drop` runs now. Unknown ids are ignored.
+#[no_mangle]
+pub extern "C" fn gzrs_cancel(task: u32) {
+    crate::cancel(task);
 }
 
 /// A turn of tokio's runtime: runs spawned tasks, fires expired timers and, through the host's

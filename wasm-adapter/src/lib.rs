@@ -39,13 +39,14 @@ use gzrs_core::{Body, RequestObject, ResponseObject};
 use http::{Request, Response};
 use tower_service::Service;
 
-type Task = Pin<Box<dyn Future<Output = ResponseObject>>>;
-type Handler = Box<dyn Fn(RequestObject, Option<Bytes>) -> Task>;
+/// A request in flight: a future that answers through the host's imports as it goes.
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+type Handler = Box<dyn Fn(u32, RequestObject, Option<Bytes>, Head) -> Task>;
 
 thread_local! {
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
-    /// Futures still pending, by the id the host gave them, each with how it answers.
-    static TASKS: RefCell<HashMap<u32, (Task, Head), TaskIds>> = RefCell::new(HashMap::default());
+    /// Futures still pending, by the id the host gave them.
+    static TASKS: RefCell<HashMap<u32, Task, TaskIds>> = RefCell::new(HashMap::default());
 }
 
 /// Task ids are distinct counters chosen by the host: they need no hashing.
@@ -107,9 +108,83 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
-    let handler: Handler =
-        Box::new(move |object, raw| Box::pin(gzrs_core::call_object(service.clone(), object, raw)));
+    let handler: Handler = Box::new(move |task, object, raw, head| {
+        let service = service.clone();
+        match head {
+            // Genezio's hosts take an answer whole.
+            Head::Json => Box::pin(async move {
+                respond(
+                    task,
+                    head,
+                    gzrs_core::call_object(service, object, raw).await,
+                )
+            }),
+            Head::Compact => Box::pin(answer_streamed(task, service, object, raw)),
+        }
+    });
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
+}
+
+/// Answers a fetch handler's request: whole when its body is complete at once, else the head
+/// at once and the body's bytes as the service produces them.
+async fn answer_streamed<S, B>(task: u32, service: S, object: RequestObject, raw: Option<Bytes>)
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+    B: http_body::Body,
+    B::Error: Display,
+{
+    use bytes::Buf as _;
+    match gzrs_core::call_object_streamed(service, object, raw).await {
+        gzrs_core::Streamed::Whole(answer) => respond(task, Head::Compact, answer),
+        gzrs_core::Streamed::Head {
+            head,
+            ready,
+            mut rest,
+        } => {
+            abi::respond_head(task, &head.into_head_compact().0);
+            if !ready.is_empty() {
+                abi::respond_chunk(task, &ready);
+            }
+            loop {
+                match std::future::poll_fn(|cx| rest.as_mut().poll_frame(cx)).await {
+                    Some(Ok(frame)) => {
+                        if let Ok(mut data) = frame.into_data() {
+                            while data.has_remaining() {
+                                let chunk = data.chunk();
+                                let len = chunk.len();
+                                abi::respond_chunk(task, chunk);
+                                data.advance(len);
+                            }
+                        }
+                    }
+                    Some(Err(_)) => return abi::respond_end(task, true),
+                    None => return abi::respond_end(task, false),
+                }
+            }
+        }
+    }
+}
+
+/// Answers `task` whole, in the form its request came in.
+fn respond(task: u32, head: Head, response: ResponseObject) {
+    match head {
+        Head::Json => {
+            let (head, binary) = response.into_head_json();
+            abi::respond(task, &head, binary.as_deref());
+        }
+        Head::Compact => {
+            let (head, body) = response.into_head_compact();
+            abi::respond(task, &head, Some(&body));
+        }
+    }
+}
+
+/// Drops a task whose client went away.
+fn cancel(task: u32) {
+    let dropped = TASKS.with(|tasks| tasks.borrow_mut().remove(&task));
+    // Dropped outside the borrow: its `Drop`s may wake or start other tasks.
+    drop(dropped);
 }
 
 /// How a task's answer is written for the host: as the request came.
@@ -134,16 +209,17 @@ fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
     };
     let future: Task = match object {
         Ok(object) => HANDLER.with(|slot| match slot.borrow().as_ref() {
-            Some(handler) => handler(object, raw_body),
-            None => Box::pin(std::future::ready(ResponseObject::from(
-                gzrs_core::ContractError::internal(
+            Some(handler) => handler(task, object, raw_body, head),
+            None => {
+                let error = gzrs_core::ContractError::internal(
                     "no service installed: the module's gzrs_init was not called",
-                ),
-            ))),
+                );
+                Box::pin(async move { respond(task, head, error.into()) })
+            }
         }),
-        Err(err) => Box::pin(std::future::ready(ResponseObject::from(err))),
+        Err(err) => Box::pin(async move { respond(task, head, err.into()) }),
     };
-    let done = poll_task(task, future, head);
+    let done = poll_task(task, future);
     turns::after_poll(done);
     done
 }
@@ -155,33 +231,22 @@ fn pending_tasks() -> u32 {
 /// Polls a pending task once (after its waker asked the host to). Stale ids are ignored.
 fn poll(task: u32) -> bool {
     // Taken out while polling, so a future that starts or wakes other tasks finds no borrow held.
-    let Some((future, head)) = TASKS.with(|tasks| tasks.borrow_mut().remove(&task)) else {
+    let Some(future) = TASKS.with(|tasks| tasks.borrow_mut().remove(&task)) else {
         return true;
     };
-    let done = poll_task(task, future, head);
+    let done = poll_task(task, future);
     turns::after_poll(done);
     done
 }
 
-fn poll_task(task: u32, mut future: Task, head: Head) -> bool {
+/// Polls a task once; whether it is done (it has answered in full).
+fn poll_task(task: u32, mut future: Task) -> bool {
     let waker = Waker::from(Arc::new(HostWaker(task)));
     let polled = turns::in_context(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
     match polled {
-        Poll::Ready(response) => {
-            match head {
-                Head::Json => {
-                    let (head, binary) = response.into_head_json();
-                    abi::respond(task, &head, binary.as_deref());
-                }
-                Head::Compact => {
-                    let (head, body) = response.into_head_compact();
-                    abi::respond(task, &head, Some(&body));
-                }
-            }
-            true
-        }
+        Poll::Ready(()) => true,
         Poll::Pending => {
-            TASKS.with(|tasks| tasks.borrow_mut().insert(task, (future, head)));
+            TASKS.with(|tasks| tasks.borrow_mut().insert(task, future));
             false
         }
     }

@@ -4,7 +4,10 @@
 // (../wasm-host.mjs) and the fetch handler for Node, Deno, Bun and workerd (../web/fetch-handler.mjs).
 //
 // The instance (gzrs-wasm) exports `gzrs_start(task, buffer, metaLength, bodyLength)` and
-// `gzrs_poll(task)`, and answers a finished task through the `respond` import; this file is the
+// `gzrs_poll(task)`, and answers a finished task through the `respond` import, or a compact
+// request's body that is not complete at once through `respond_head`, `respond_chunk`s and
+// `respond_end` (its answer's body is then a ReadableStream; `gzrs_cancel` drops it when the
+// reader goes away); this file is the
 // scheduler for those tasks, the host of gzrs-platform's calls (timers, fetch), and the driver of
 // tokio's timers (see wasm-adapter/src/turns.rs). WASI calls are answered by ./wasi.mjs. Every
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
@@ -30,6 +33,7 @@ export class WasmService {
   #wasi;
   #generation = 0; // bumped per instance, so answers meant for a dead one are dropped
   #pending = new Map(); // task id -> resolve
+  #streams = new Map(); // task id -> the controller of its answer's body, while it streams
   #finished = undefined; // the response `respond` gave during the current call, if any
   #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
   #scheduled = new Set();
@@ -89,14 +93,14 @@ export class WasmService {
    * the HTTP method (which decides whether it may run again after another request's panic).
    * The answer is a response object, its binary body (if any) made by `platform.binaryBody`.
    */
-  handle(meta, rawBody, base64, method) {
+  handle(meta, rawBody, base64, method, signal) {
     if (!this.#module) {
       if (this.#unavailable) return Promise.resolve(errorResponse(500, this.#unavailable));
-      return this.#ready.then(() => this.handle(meta, rawBody, base64, method));
+      return this.#ready.then(() => this.handle(meta, rawBody, base64, method, signal));
     }
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return Promise.resolve(oversized);
-    return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(method) ? MAX_RETRIES : 0 });
+    return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(method) ? MAX_RETRIES : 0, signal });
   }
 
   /**
@@ -126,10 +130,26 @@ export class WasmService {
     } catch (error) {
       return Promise.resolve(this.#recover(error, task));
     }
-    // Most handlers finish on their first poll. A wake-up during it is safe to register after:
-    // it only queues a microtask, and none runs before this function returns.
-    if (done) return Promise.resolve(this.#takeFinished());
-    return new Promise((resolve) => this.#pending.set(task, { resolve, job }));
+    // Most handlers finish on their first poll (or send a streamed answer's head during it). A
+    // wake-up during it is safe to register after: it only queues a microtask, and none runs
+    // before this function returns.
+    const finished = this.#takeFinished();
+    if (done || finished) return Promise.resolve(finished);
+    return new Promise((resolve) => {
+      this.#pending.set(task, { resolve, job });
+      // A client that leaves before the answer: its future is dropped.
+      job.signal?.addEventListener("abort", () => {
+        if (!this.#pending.delete(task)) return;
+        this.#cancel(task);
+        resolve(errorResponse(499, "gzrs: the client went away"));
+      });
+    });
+  }
+
+  /** Drops task `task` in the instance (its client went away). */
+  #cancel(task) {
+    this.#streams.delete(task);
+    this.#enter(() => this.#exports.gzrs_cancel(task));
   }
 
   /** Settles when the module is compiled and, if the service could start, instantiated. */
@@ -150,6 +170,7 @@ export class WasmService {
   get tables() {
     return {
       pending: this.#pending.size,
+      streams: this.#streams.size,
       instanceTasks: this.#exports?.gzrs_pending_tasks?.() ?? 0,
       scheduled: this.#scheduled.size,
       hostCalls: this.#hostCalls.size,
@@ -218,13 +239,26 @@ export class WasmService {
           } else {
             response = compactResponse(head, body);
           }
-          const waiting = this.#pending.get(task);
-          if (waiting) {
-            this.#pending.delete(task);
-            waiting.resolve(response);
-          } else {
-            this.#finished = response;
-          }
+          this.#answer(task, response);
+        },
+        respond_head: (task, headPtr, headLen) => {
+          const response = compactResponse(text(headPtr, headLen), undefined);
+          response.body = new ReadableStream({
+            start: (controller) => this.#streams.set(task, controller),
+            cancel: () => {
+              if (this.#streams.has(task)) this.#cancel(task);
+            },
+          });
+          this.#answer(task, response);
+        },
+        respond_chunk: (task, ptr, len) => {
+          this.#streams.get(task)?.enqueue(new Uint8Array(memory(), ptr, len).slice());
+        },
+        respond_end: (task, failed) => {
+          const controller = this.#streams.get(task);
+          this.#streams.delete(task);
+          if (failed) controller?.error(new Error("gzrs: the service's response body failed"));
+          else controller?.close();
         },
       },
       gzrs_platform: this.#platformImports(live, memory, text),
@@ -286,6 +320,17 @@ export class WasmService {
     };
   }
 
+  /** Hands `response` to whoever waits for task `task`, or to `#run` during its first poll. */
+  #answer(task, response) {
+    const waiting = this.#pending.get(task);
+    if (waiting) {
+      this.#pending.delete(task);
+      waiting.resolve(response);
+    } else {
+      this.#finished = response;
+    }
+  }
+
   #armTimer(ms) {
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -301,7 +346,9 @@ export class WasmService {
     this.#scheduled.add(task);
     queueMicrotask(() => {
       this.#scheduled.delete(task);
-      if (this.#pending.has(task)) this.#enter(() => this.#exports.gzrs_poll(task), task);
+      if (this.#pending.has(task) || this.#streams.has(task)) {
+        this.#enter(() => this.#exports.gzrs_poll(task), task);
+      }
     });
   }
 
@@ -332,6 +379,9 @@ export class WasmService {
     const answer = errorResponse(500, reason);
     const waiting = [...this.#pending];
     this.#pending.clear();
+    // Bodies already under way end with the error: their heads are sent.
+    for (const controller of this.#streams.values()) controller.error(new Error(reason));
+    this.#streams.clear();
     this.#scheduled.clear();
     this.#finished = undefined;
     clearTimeout(this.#timer);

@@ -114,14 +114,15 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
       }
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
       const head = compactHead(request.method, request.url, basePath, request.headers);
-      return toResponse(await service.handle(head, body, false, request.method));
+      return toResponse(await service.handle(head, body, false, request.method, request.signal));
     },
   };
 }
 
 /**
- * An answer as a standard Response: the service's (headers as [name, value] pairs), or one the
- * host made itself (an error object, its headers an object).
+ * An answer as a standard Response: the service's (headers as [name, value] pairs; its body
+ * bytes, or a ReadableStream the service is still writing), or one the host made itself (an
+ * error object, its headers an object).
  */
 function toResponse(answer) {
   const headers = Array.isArray(answer.headers) ? answer.headers : Object.entries(answer.headers ?? {});

@@ -12,20 +12,26 @@ const MAX_BODY_BYTES = 6 * 1024 * 1024;
 const context = { waitUntil() {}, passThroughOnException() {} };
 
 const server = http.createServer(async (req, res) => {
+  // A client that goes away: the request's signal aborts, and a body being sent is cancelled.
+  const gone = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort();
+  });
   try {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
     let body;
     if (req.method !== "GET" && req.method !== "HEAD") {
       body = await readBody(req);
-      if (body === undefined) return send(res, tooLarge());
+      if (body === undefined) return await send(res, tooLarge(), gone.signal);
     }
     const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
       method: req.method,
       headers,
       body,
+      signal: gone.signal,
     });
-    await send(res, await handler.fetch(request, process.env, context));
+    await send(res, await handler.fetch(request, process.env, context), gone.signal);
   } catch (error) {
     console.error(`gzrs: ${req.method} ${req.url} failed: ${error?.stack ?? error}`);
     if (!res.headersSent) {
@@ -56,17 +62,52 @@ function tooLarge() {
   );
 }
 
-async function send(res, response) {
+/**
+ * Sends `response`: a body that is whole at once with its length, one still being produced
+ * chunk by chunk as it comes (each written at once), until it ends or `gone` aborts.
+ */
+async function send(res, response, gone) {
   const headers = {};
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie") headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
-  if (body && !headers["content-length"]) headers["content-length"] = String(body.length);
+  if (!response.body) {
+    res.writeHead(response.status, headers);
+    return res.end();
+  }
+  const reader = response.body.getReader();
+  gone.addEventListener("abort", () => reader.cancel().catch(() => {}));
+  // A whole body is one chunk and then its end, both ready at once; the head of a body still
+  // being produced goes out by the next turn of the event loop, and its chunks as they come.
+  const soon = () => new Promise((resolve) => setImmediate(resolve, null));
+  let next = reader.read();
+  const first = await Promise.race([next, soon()]);
+  if (first) {
+    next = first.done ? next : reader.read();
+    const second = first.done ? first : await Promise.race([next, soon()]);
+    if (second?.done) {
+      const body = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+      if (!headers["content-length"]) headers["content-length"] = String(body.length);
+      res.writeHead(response.status, headers);
+      return res.end(body);
+    }
+  }
   res.writeHead(response.status, headers);
-  res.end(body);
+  if (first) res.write(first.value);
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await next;
+    } catch {
+      // The service's body failed: end the response without a clean last chunk.
+      return res.destroy();
+    }
+    if (chunk.done) return res.end();
+    res.write(chunk.value);
+    next = reader.read();
+  }
 }
 
 server.listen(port, host, () => {
