@@ -150,3 +150,70 @@ fn check_cut_short(agent: &Agent, base: &str, route: &str) -> Vec<String> {
     }
     problems
 }
+
+/// Requests that wait interleave on one instance: 16 that each sleep 500 ms finish together,
+/// not one after another; and a panic among 8 of them in flight fails only its own request.
+pub fn check_waiting_requests(base: &str) -> Vec<String> {
+    const SLEEP: Duration = Duration::from_millis(500);
+    let mut problems = Vec::new();
+    let sleep = |agent: &Agent| -> Result<(u16, String), String> {
+        let mut response = agent
+            .get(format!("{base}/sleep/{}", SLEEP.as_millis()))
+            .call()
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        Ok((status, body))
+    };
+    let started = Instant::now();
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..16)
+            .map(|_| scope.spawn(|| sleep(&http_agent())))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a request thread"))
+            .collect()
+    });
+    let took = started.elapsed();
+    for answer in &answers {
+        if !matches!(answer, Ok((200, body)) if body == "slept 500 ms") {
+            problems.push(format!("[16 sleeping] answered {answer:?}"));
+        }
+    }
+    if took > SLEEP * 4 {
+        problems.push(format!(
+            "[16 sleeping] 16 requests sleeping {SLEEP:?} each took {took:?} together: they did not interleave"
+        ));
+    }
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| sleep(&http_agent())))
+            .collect();
+        std::thread::sleep(Duration::from_millis(150));
+        let panicked = http_agent()
+            .get(format!("{base}/panic"))
+            .call()
+            .map(|r| r.status().as_u16());
+        if !matches!(panicked, Ok(500)) {
+            problems.push(format!(
+                "[panic among 8 in flight] the panic answered {panicked:?}"
+            ));
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a request thread"))
+            .collect()
+    });
+    for answer in &answers {
+        if !matches!(answer, Ok((200, body)) if body == "slept 500 ms") {
+            problems.push(format!(
+                "[panic among 8 in flight] a sleeping request answered {answer:?}"
+            ));
+        }
+    }
+    problems
+}

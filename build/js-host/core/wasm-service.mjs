@@ -24,6 +24,12 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
 const MAX_RETRIES = 3;
 /** Waits this long or longer are tokio's idle probe, not a timer anybody set. */
 const IDLE_PARK_MS = 3_600_000;
+/**
+ * What a request waiting on an instance that trapped is answered with when it may run again: it
+ * runs again as its own continuation, in its own request's context (Workers cancel what one
+ * request's context leaves to another's that has ended).
+ */
+const RUN_AGAIN = Symbol("gzrs: run again");
 
 export class WasmService {
   #module;
@@ -39,6 +45,7 @@ export class WasmService {
   #scheduled = new Set();
   #lastPanic = undefined;
   #timer = undefined; // tokio's next timer
+  #timerDue = undefined; // when it is due (Date.now() time), while one is armed
   #hostCalls = new Map(); // gzrs-platform call id -> how to cancel it
   /** How many times the instance was re-created after a trap. */
   resets = 0;
@@ -100,7 +107,15 @@ export class WasmService {
     }
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return Promise.resolve(oversized);
-    return this.#run({ meta, rawBody, retries: IDEMPOTENT.has(method) ? MAX_RETRIES : 0, signal });
+    return this.#runAgainWhenAsked({ meta, rawBody, retries: IDEMPOTENT.has(method) ? MAX_RETRIES : 0, signal });
+  }
+
+  /** [`#run`], and again (as this request's own continuation) each time its instance is lost. */
+  async #runAgainWhenAsked(job) {
+    for (;;) {
+      const answer = await this.#run(job);
+      if (answer !== RUN_AGAIN) return answer;
+    }
   }
 
   /**
@@ -334,11 +349,28 @@ export class WasmService {
   #armTimer(ms) {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#timerDue = undefined;
     if (ms >= IDLE_PARK_MS) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#enter(() => this.#exports.gzrs_turn());
-    }, Math.ceil(ms));
+    this.#timerDue = Date.now() + ms;
+    this.#timer = setTimeout(() => this.fireDueTimer(true), Math.ceil(ms));
+  }
+
+  /**
+   * When tokio's next timer is due (`Date.now()` time), or undefined when none is armed. On
+   * Workers a timeout set while serving one request is cancelled when that request ends, so each
+   * waiting request also watches this and calls `fireDueTimer` from its own context.
+   */
+  get timerDue() {
+    return this.#timerDue;
+  }
+
+  /** Runs tokio's turn if its timer is due (or `now`, from the timer itself); else nothing. */
+  fireDueTimer(now = false) {
+    if (this.#timerDue === undefined || (!now && Date.now() < this.#timerDue)) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = undefined;
+    this.#enter(() => this.#exports.gzrs_turn());
   }
 
   #wake(task) {
@@ -385,6 +417,7 @@ export class WasmService {
     this.#scheduled.clear();
     this.#finished = undefined;
     clearTimeout(this.#timer);
+    this.#timerDue = undefined;
     for (const cancel of this.#hostCalls.values()) cancel();
     this.#hostCalls.clear();
     this.resets++;
@@ -398,7 +431,7 @@ export class WasmService {
       if (culprit !== undefined && task !== culprit && job.retries > 0) {
         job.retries--;
         this.retried++;
-        queueMicrotask(() => this.#run(job).then(resolve));
+        resolve(RUN_AGAIN);
       } else {
         resolve(answer);
       }

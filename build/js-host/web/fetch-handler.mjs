@@ -114,9 +114,31 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
       }
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
       const head = compactHead(request.method, request.url, basePath, request.headers);
-      return toResponse(await service.handle(head, body, false, request.method, request.signal));
+      const answer = service.handle(head, body, false, request.method, request.signal);
+      return toResponse(await (WORKERS ? whileDrivingTimers(service, answer) : answer));
     },
   };
+}
+
+/**
+ * `answer`, once it settles; meanwhile this request fires the instance's tokio timer when it is
+ * due, from its own context. Workers cancel a timeout when the request that set it ends, and the
+ * instance is shared: a timer one request armed may be the one another request waits for.
+ */
+async function whileDrivingTimers(service, answer) {
+  let settled = false;
+  answer.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    const due = service.timerDue;
+    // With no timer armed, a timer another request arms is looked at within 100 ms.
+    const wait = due === undefined ? 100 : Math.min(Math.max(due - Date.now(), 0), 100);
+    await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, wait))]);
+    service.fireDueTimer();
+  }
+  return answer;
 }
 
 /**

@@ -53,6 +53,13 @@ pub fn app() -> Router {
         .route("/panic", get(panics))
         // Bodies produced over time: events `ms` apart, an endless stream counted while it
         // lives, and streams that fail or panic after their first event.
+        .route(
+            "/sleep/{ms}",
+            get(|Path(ms): Path<u64>| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                format!("slept {ms} ms")
+            }),
+        )
         .route("/stream/events", get(events))
         .route("/stream/live", get(live))
         .route(
