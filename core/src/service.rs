@@ -13,30 +13,46 @@ use crate::{Body, RequestObject, ResponseObject};
 
 /// Runs one request through `service` and answers in Genezio's terms. A service error or a body
 /// that fails mid-way answers 500 with the error's message.
-pub async fn call<S, B>(mut service: S, request: Request<Body>) -> ResponseObject
+pub async fn call<S, B>(service: S, request: Request<Body>) -> ResponseObject
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
     B: http_body::Body,
     B::Error: Display,
 {
-    let failed = |what: &str, e: &dyn Display| {
-        ResponseObject::error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{what}: {e}"))
+    let (parts, body) = match respond(service, request).await {
+        Ok(response) => response.into_parts(),
+        Err(failed) => return failed,
     };
-    if let Err(e) = poll_fn(|cx| service.poll_ready(cx)).await {
-        return failed("service not ready", &e);
-    }
-    let response = match service.call(request).await {
-        Ok(response) => response,
-        Err(e) => return failed("service error", &e),
-    };
-    let (parts, body) = response.into_parts();
     match body.collect().await {
         Ok(collected) => {
             ResponseObject::from_http(Response::from_parts(parts, collected.to_bytes()))
         }
         Err(e) => failed("response body error", &e),
     }
+}
+
+/// The service's response to `request`, or the 500 that says why there is none.
+async fn respond<S, B>(
+    mut service: S,
+    request: Request<Body>,
+) -> Result<Response<B>, ResponseObject>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Display,
+{
+    if let Err(e) = poll_fn(|cx| service.poll_ready(cx)).await {
+        return Err(failed("service not ready", &e));
+    }
+    service
+        .call(request)
+        .await
+        .map_err(|e| failed("service error", &e))
+}
+
+/// A 500 saying what failed.
+fn failed(what: &str, e: &dyn Display) -> ResponseObject {
+    ResponseObject::error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{what}: {e}"))
 }
 
 /// A service's answer as it comes, for a platform that can send a body while it is produced.
@@ -57,27 +73,17 @@ pub enum Streamed<B> {
 /// complete at once comes back as [`Streamed::Head`] instead of being waited for. Its frames
 /// that are ready without waiting are taken first, so a body that is whole (`Full`, a `String`)
 /// answers [`Streamed::Whole`] exactly as [`call`] does.
-pub async fn call_streamed<S, B>(mut service: S, request: Request<Body>) -> Streamed<B>
+pub async fn call_streamed<S, B>(service: S, request: Request<Body>) -> Streamed<B>
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
     B: HttpBody,
     B::Error: Display,
 {
-    let failed = |what: &str, e: &dyn Display| {
-        Streamed::Whole(ResponseObject::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("{what}: {e}"),
-        ))
+    let (parts, body) = match respond(service, request).await {
+        Ok(response) => response.into_parts(),
+        Err(failed) => return Streamed::Whole(failed),
     };
-    if let Err(e) = poll_fn(|cx| service.poll_ready(cx)).await {
-        return failed("service not ready", &e);
-    }
-    let response = match service.call(request).await {
-        Ok(response) => response,
-        Err(e) => return failed("service error", &e),
-    };
-    let (parts, body) = response.into_parts();
     let mut body = Box::pin(body);
     let mut ready = BytesMut::new();
     // Without a waker that matters: a frame that is not ready is polled again by whoever sends
@@ -90,7 +96,7 @@ where
                     ready.put(data);
                 }
             }
-            Poll::Ready(Some(Err(e))) => return failed("response body error", &e),
+            Poll::Ready(Some(Err(e))) => return Streamed::Whole(failed("response body error", &e)),
             Poll::Ready(None) => {
                 return Streamed::Whole(ResponseObject::from_http(Response::from_parts(
                     parts,

@@ -23,17 +23,11 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
-    // The service and request are dropped, not reused, after a panic: unwind safety holds.
-    match AssertUnwindSafe(gzrs_core::call_object(service, object, raw_body))
-        .catch_unwind()
-        .await
-    {
-        Ok(answer) => answer,
-        Err(payload) => ResponseObject::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("the service panicked: {}", panic_message(&*payload)),
-        ),
-    }
+    unless_it_panics(
+        gzrs_core::call_object(service, object, raw_body),
+        |answer| answer,
+    )
+    .await
 }
 
 /// [`answer`] for a platform that streams: a body that is not complete at once comes back as its
@@ -52,12 +46,19 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
-    match AssertUnwindSafe(gzrs_core::call_object_streamed(service, object, raw_body))
-        .catch_unwind()
-        .await
-    {
-        Ok(answer) => answer,
-        Err(payload) => gzrs_core::Streamed::Whole(ResponseObject::error(
+    let call = gzrs_core::call_object_streamed(service, object, raw_body);
+    unless_it_panics(call, gzrs_core::Streamed::Whole).await
+}
+
+/// `future`'s output, or, if it panics, the 500 with the panic's message as `answer` makes it.
+async fn unless_it_panics<T>(
+    future: impl std::future::Future<Output = T>,
+    answer: impl FnOnce(ResponseObject) -> T,
+) -> T {
+    // The service and request are dropped, not reused, after a panic: unwind safety holds.
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(output) => output,
+        Err(payload) => answer(ResponseObject::error(
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("the service panicked: {}", panic_message(&*payload)),
         )),
