@@ -217,3 +217,30 @@ pub fn check_waiting_requests(base: &str) -> Vec<String> {
     }
     problems
 }
+
+/// Work the service spawns (`tokio::spawn`) outlives its response and finishes, with no other
+/// request to drive it (on Workers, through `ctx.waitUntil`).
+pub fn check_background_work(base: &str) -> Vec<String> {
+    let agent = http_agent();
+    let get = |path: &str| -> String {
+        agent
+            .get(format!("{base}{path}"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .unwrap_or_default()
+    };
+    let before: u64 = get("/spawned").parse().unwrap_or(u64::MAX);
+    let spawned = get("/spawn/300");
+    if spawned != "spawned" {
+        return vec![format!("[background] /spawn answered {spawned:?}")];
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let after: u64 = get("/spawned").parse().unwrap_or(0);
+    if after != before.wrapping_add(1) {
+        return vec![format!(
+            "[background] spawned work did not finish after its response: {before} done before, {after} a second after"
+        )];
+    }
+    Vec::new()
+}

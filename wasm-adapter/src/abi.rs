@@ -143,6 +143,13 @@ pub extern "C" fn gzrs_poll(task: u32) -> u32 {
     u32::from(crate::poll(task))
 }
 
+/// How many tasks the service spawned on tokio are still alive: work that outlives its response,
+/// which the host keeps the instance running for (Workers' `ctx.waitUntil`).
+#[no_mangle]
+pub extern "C" fn gzrs_background_tasks() -> u32 {
+    crate::turns::background_tasks()
+}
+
 /// Drops task `task` (its client went away): its future and, for a streaming answer, the
 /// service's body, whose `Drop` runs now. Unknown ids are ignored.
 #[no_mangle]

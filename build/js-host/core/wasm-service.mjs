@@ -163,6 +163,7 @@ export class WasmService {
 
   /** Drops task `task` in the instance (its client went away). */
   #cancel(task) {
+    this.#streams.get(task)?.ended();
     this.#streams.delete(task);
     this.#enter(() => this.#exports.gzrs_cancel(task));
   }
@@ -170,6 +171,11 @@ export class WasmService {
   /** Settles when the module is compiled and, if the service could start, instantiated. */
   whenReady() {
     return this.#ready ?? Promise.resolve();
+  }
+
+  /** Tasks the service spawned on tokio that are still alive (work outliving a response). */
+  get backgroundTasks() {
+    return this.#exports?.gzrs_background_tasks?.() ?? 0;
   }
 
   /** Requests in flight on the current instance. */
@@ -258,8 +264,11 @@ export class WasmService {
         },
         respond_head: (task, headPtr, headLen) => {
           const response = compactResponse(text(headPtr, headLen), undefined);
+          let ended;
+          // Settles when the body has ended, however it ends.
+          response.finished = new Promise((resolve) => (ended = resolve));
           response.body = new ReadableStream({
-            start: (controller) => this.#streams.set(task, controller),
+            start: (controller) => this.#streams.set(task, { controller, ended }),
             cancel: () => {
               if (this.#streams.has(task)) this.#cancel(task);
             },
@@ -267,13 +276,14 @@ export class WasmService {
           this.#answer(task, response);
         },
         respond_chunk: (task, ptr, len) => {
-          this.#streams.get(task)?.enqueue(new Uint8Array(memory(), ptr, len).slice());
+          this.#streams.get(task)?.controller.enqueue(new Uint8Array(memory(), ptr, len).slice());
         },
         respond_end: (task, failed) => {
-          const controller = this.#streams.get(task);
+          const stream = this.#streams.get(task);
           this.#streams.delete(task);
-          if (failed) controller?.error(new Error("gzrs: the service's response body failed"));
-          else controller?.close();
+          if (failed) stream?.controller.error(new Error("gzrs: the service's response body failed"));
+          else stream?.controller.close();
+          stream?.ended();
         },
       },
       gzrs_platform: this.#platformImports(live, memory, text),
@@ -412,7 +422,10 @@ export class WasmService {
     const waiting = [...this.#pending];
     this.#pending.clear();
     // Bodies already under way end with the error: their heads are sent.
-    for (const controller of this.#streams.values()) controller.error(new Error(reason));
+    for (const { controller, ended } of this.#streams.values()) {
+      controller.error(new Error(reason));
+      ended();
+    }
     this.#streams.clear();
     this.#scheduled.clear();
     this.#finished = undefined;

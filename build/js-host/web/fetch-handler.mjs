@@ -103,7 +103,7 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
       ctx?.waitUntil?.(done);
       await done;
     },
-    async fetch(request, env) {
+    async fetch(request, env, ctx) {
       service ??= start(env);
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > MAX_BODY_BYTES) {
@@ -115,7 +115,12 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
       const head = compactHead(request.method, request.url, basePath, request.headers);
       const answer = service.handle(head, body, false, request.method, request.signal);
-      return toResponse(await (WORKERS ? whileDrivingTimers(service, answer) : answer));
+      if (!WORKERS) return toResponse(await answer);
+      const response = await whileDrivingTimers(service, answer);
+      // What goes on after the response (a body still being produced, work the service spawned)
+      // runs while this request's context lives: Workers keep it for `waitUntil`.
+      ctx?.waitUntil?.(whileDrivingTimers(service, afterResponse(service, response)));
+      return toResponse(response);
     },
   };
 }
@@ -139,6 +144,18 @@ async function whileDrivingTimers(service, answer) {
     service.fireDueTimer();
   }
   return answer;
+}
+
+/**
+ * Settles when what `response` leaves running has ended: its body, if it is still being
+ * produced, then the tasks the service spawned (for at most Workers' 30 s after a response).
+ */
+async function afterResponse(service, response) {
+  await response.finished;
+  const deadline = Date.now() + 30_000;
+  while (service.backgroundTasks > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

@@ -60,6 +60,21 @@ pub fn app() -> Router {
                 format!("slept {ms} ms")
             }),
         )
+        // Work that outlives its response: done `ms` after the answer, counted when it is.
+        .route(
+            "/spawn/{ms}",
+            get(|Path(ms): Path<u64>| async move {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    SPAWNED_DONE.fetch_add(1, Ordering::SeqCst);
+                });
+                "spawned"
+            }),
+        )
+        .route(
+            "/spawned",
+            get(|| async { SPAWNED_DONE.load(Ordering::SeqCst).to_string() }),
+        )
         .route("/stream/events", get(events))
         .route("/stream/live", get(live))
         .route(
@@ -201,6 +216,9 @@ async fn events(Query(Events { n, ms }): Query<Events>) -> Response {
     )
         .into_response()
 }
+
+/// Spawned work that has finished.
+static SPAWNED_DONE: AtomicUsize = AtomicUsize::new(0);
 
 /// Endless streams alive now: each one counts itself until it is dropped.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
