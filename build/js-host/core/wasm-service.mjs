@@ -98,24 +98,27 @@ export class WasmService {
    * and the body as bytes); `rawBody`, the
    * body (text, or bytes as they are), or undefined; `base64`, whether text is base64; `method`,
    * the HTTP method (which decides whether it may run again after another request's panic).
-   * The answer is a response object, its binary body (if any) made by `platform.binaryBody`.
+   * The answer is a response object (or a promise of one, when it is not ready at once), its
+   * binary body (if any) made by `platform.binaryBody`.
    */
   handle(meta, rawBody, base64, method, signal) {
     if (!this.#module) {
-      if (this.#unavailable) return Promise.resolve(errorResponse(500, this.#unavailable));
+      if (this.#unavailable) return errorResponse(500, this.#unavailable);
       return this.#ready.then(() => this.handle(meta, rawBody, base64, method, signal));
     }
     const oversized = oversizedBody(rawBody, base64);
-    if (oversized) return Promise.resolve(oversized);
+    if (oversized) return oversized;
     return this.#runAgainWhenAsked({ meta, rawBody, retries: IDEMPOTENT.has(method) ? MAX_RETRIES : 0, signal });
   }
 
-  /** [`#run`], and again (as this request's own continuation) each time its instance is lost. */
-  async #runAgainWhenAsked(job) {
-    for (;;) {
-      const answer = await this.#run(job);
-      if (answer !== RUN_AGAIN) return answer;
-    }
+  /**
+   * `#run`, and again (as this request's own continuation) each time its instance is lost: the
+   * answer itself when it was ready at once, else a promise of it.
+   */
+  #runAgainWhenAsked(job) {
+    const answer = this.#run(job);
+    if (!(answer instanceof Promise)) return answer;
+    return answer.then((settled) => (settled === RUN_AGAIN ? this.#runAgainWhenAsked(job) : settled));
   }
 
   /**
@@ -135,7 +138,10 @@ export class WasmService {
     return callResult(await this.#run({ meta, rawBody, retries: 0 }));
   }
 
-  /** Runs one request (`job`: its marshalled object, and how often it may yet be retried). */
+  /**
+   * Runs one request (`job`: its marshalled object, and how often it may yet be retried): the
+   * answer itself when it is ready during the first poll (most are), else a promise of it.
+   */
   #run(job) {
     const task = (this.#lastTask = (this.#lastTask + 1) >>> 0);
     let done;
@@ -143,13 +149,13 @@ export class WasmService {
       if (!this.#exports) this.#instantiate();
       done = this.#startTask(task, job.meta, job.rawBody);
     } catch (error) {
-      return Promise.resolve(this.#recover(error, task));
+      return this.#recover(error, task);
     }
     // Most handlers finish on their first poll (or send a streamed answer's head during it). A
     // wake-up during it is safe to register after: it only queues a microtask, and none runs
     // before this function returns.
     const finished = this.#takeFinished();
-    if (done || finished) return Promise.resolve(finished);
+    if (done || finished) return finished;
     return new Promise((resolve) => {
       this.#pending.set(task, { resolve, job });
       // A client that leaves before the answer: its future is dropped.

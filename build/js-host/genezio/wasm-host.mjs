@@ -60,7 +60,7 @@ export class WasmHost {
     } catch (error) {
       return Promise.resolve(errorResponse(400, `invalid request object: ${error.message}`));
     }
-    return this.#service.handle(meta, rawBody, base64, req.http?.method);
+    return Promise.resolve(this.#service.handle(meta, rawBody, base64, req.http?.method));
   }
 
   /**

@@ -9,11 +9,17 @@ import { MAX_BODY_BYTES, bodyTooLarge, compactHead } from "./core/protocol.mjs";
 
 // Written in by `gzrs build`.
 const GZRS_VERSION = "{{ version }}";
+/** A body's length in bytes: bytes as they are, text as UTF-8. */
+function byteLength(body) {
+  return typeof body === "string" ? new TextEncoder().encode(body).length : body.length;
+}
+
 /** Statuses whose response has no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 const WORKERS = globalThis.navigator?.userAgent === "Cloudflare-Workers";
 const BUN = Boolean(globalThis.Bun);
+const NODE = !WORKERS && !BUN && !globalThis.Deno && Boolean(globalThis.process?.versions?.node);
 
 /** Which runtime this is, for the start line. */
 function runtimeName() {
@@ -114,12 +120,18 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
       }
       const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
       const head = compactHead(request.method, request.url, basePath, request.headers);
-      const answer = service.handle(head, body, false, request.method, request.signal);
-      if (!WORKERS) return toResponse(await answer);
-      const response = await whileDrivingTimers(service, answer);
+      // The client's going away: the request's signal, or server.mjs's (Node's is never aborted).
+      const signal = ctx?.signal ?? request.signal;
+      const answer = service.handle(head, body, false, request.method, signal);
+      // Most answers are ready at once; on Workers, this request fires the instance's timers
+      // while it waits for one that is not.
+      const response =
+        answer instanceof Promise ? await (WORKERS ? whileDrivingTimers(service, answer) : answer) : answer;
       // What goes on after the response (a body still being produced, work the service spawned)
       // runs while this request's context lives: Workers keep it for `waitUntil`.
-      ctx?.waitUntil?.(whileDrivingTimers(service, afterResponse(service, response)));
+      if (WORKERS && (response.finished || service.backgroundTasks > 0)) {
+        ctx?.waitUntil?.(whileDrivingTimers(service, afterResponse(service, response)));
+      }
       return toResponse(response);
     },
   };
@@ -167,6 +179,13 @@ function toResponse(answer) {
   const headers = Array.isArray(answer.headers) ? answer.headers : Object.entries(answer.headers ?? {});
   const status = Number(answer.statusCode ?? 200);
   const init = { status, headers };
+  // On Node, a whole body's length, so that server.mjs sends it in one write (the other
+  // runtimes count it themselves); a body still being produced has none.
+  if (NODE && answer.body?.length !== undefined && !NULL_BODY.has(status)) {
+    if (!headers.some(([name]) => name.toLowerCase() === "content-length")) {
+      init.headers = [...headers, ["content-length", String(byteLength(answer.body))]];
+    }
+  }
   // Workers encode a body as its `content-encoding` says unless told it already is: a body the
   // service compressed (tower-http's CompressionLayer) would be compressed twice.
   if (WORKERS && headers.some(([name]) => name.toLowerCase() === "content-encoding")) init.encodeBody = "manual";
