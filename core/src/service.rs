@@ -85,7 +85,7 @@ where
         Err(failed) => return Streamed::Whole(failed),
     };
     let mut body = Box::pin(body);
-    let mut ready = BytesMut::new();
+    let mut ready = Ready::default();
     // Without a waker that matters: a frame that is not ready is polled again by whoever sends
     // the rest, with theirs.
     let mut cx = Context::from_waker(Waker::noop());
@@ -93,23 +93,54 @@ where
         match body.as_mut().poll_frame(&mut cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
-                    ready.put(data);
+                    ready.push(data);
                 }
             }
             Poll::Ready(Some(Err(e))) => return Streamed::Whole(failed("response body error", &e)),
             Poll::Ready(None) => {
                 return Streamed::Whole(ResponseObject::from_http(Response::from_parts(
                     parts,
-                    ready.freeze(),
+                    ready.into_bytes(),
                 )))
             }
             Poll::Pending => {
                 return Streamed::Head {
                     head: ResponseObject::from_http(Response::from_parts(parts, Bytes::new())),
-                    ready: ready.freeze(),
+                    ready: ready.into_bytes(),
                     rest: body,
                 }
             }
+        }
+    }
+}
+
+/// The body's bytes that were ready: one frame kept as it is (a whole body's usual case, no
+/// copy), several joined.
+#[derive(Default)]
+struct Ready {
+    first: Option<Bytes>,
+    more: Option<BytesMut>,
+}
+
+impl Ready {
+    fn push(&mut self, mut data: impl bytes::Buf) {
+        let data = data.copy_to_bytes(data.remaining());
+        match (&mut self.first, &mut self.more) {
+            (None, _) => self.first = Some(data),
+            (Some(first), None) => {
+                let mut joined = BytesMut::from(&first[..]);
+                joined.put(data);
+                self.more = Some(joined);
+            }
+            (Some(_), Some(joined)) => joined.put(data),
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match (self.first, self.more) {
+            (_, Some(joined)) => joined.freeze(),
+            (Some(first), None) => first,
+            (None, None) => Bytes::new(),
         }
     }
 }
