@@ -230,7 +230,7 @@ mod tests {
                 }),
             );
         let request = |path: &str| {
-            RequestObject::from_json(&format!(
+            RequestObject::from_json(format!(
                 r#"{{"http":{{"method":"GET","path":"/Hello/api{path}"}}}}"#
             ))
             .unwrap()
