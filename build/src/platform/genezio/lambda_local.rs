@@ -21,8 +21,13 @@ use crate::which::which;
 pub const GENEZIO_VERSION: &str = "3.2.10";
 
 /// The Genezio CLI to run: `GZRS_GENEZIO`, else `genezio` on PATH. Checked before anything is
-/// built, so a missing CLI costs no compile.
+/// built, so a missing CLI costs no compile; once found, it is not looked for again (its
+/// `--version` starts Node, half a second).
 pub fn find_genezio() -> Result<String> {
+    static FOUND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(genezio) = FOUND.get() {
+        return Ok(genezio.clone());
+    }
     let genezio = std::env::var("GZRS_GENEZIO").unwrap_or_else(|_| "genezio".into());
     let found = Command::new(&genezio)
         .arg("--version")
@@ -35,7 +40,7 @@ pub fn find_genezio() -> Result<String> {
              or point GZRS_GENEZIO at a genezio executable."
         );
     }
-    Ok(genezio)
+    Ok(FOUND.get_or_init(|| genezio).clone())
 }
 
 /// Which Node runtime loop runs the bundle.
