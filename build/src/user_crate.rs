@@ -47,6 +47,9 @@ pub struct Config {
     pub method: String,
     /// The function that builds the service: `pub fn <function>() -> impl Service`.
     pub function: String,
+    /// `request-body-limit`: the largest request body, in bytes, on the platforms that stream
+    /// bodies (web, server). `None`: gzrs-core's default.
+    pub request_body_limit: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -55,6 +58,54 @@ struct RawConfig {
     class: Option<String>,
     method: Option<String>,
     function: Option<String>,
+    #[serde(rename = "request-body-limit")]
+    request_body_limit: Option<Size>,
+}
+
+/// A size as written in the manifest: bytes, or text with a unit (`"10 MiB"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Size {
+    fn bytes(&self) -> Result<usize> {
+        let bytes = match self {
+            Size::Bytes(bytes) => *bytes,
+            Size::Text(text) => parse_size(text).ok_or_else(|| {
+                anyhow!(
+                    "[package.metadata.gzrs] request-body-limit = {text:?} is not a size: write bytes (10485760) or a number and a unit (\"10 MiB\", \"512 KiB\", \"1 GB\")"
+                )
+            })?,
+        };
+        if bytes == 0 {
+            bail!("[package.metadata.gzrs] request-body-limit must be above 0 bytes");
+        }
+        usize::try_from(bytes).map_err(|_| anyhow!("[package.metadata.gzrs] request-body-limit is too large"))
+    }
+}
+
+/// `"10 MiB"`, `"512KiB"`, `"1 GB"`, `"300 bytes"`: the number of bytes, if it is one.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "byte" | "bytes" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    number.checked_mul(scale)
 }
 
 impl UserCrate {
@@ -103,7 +154,7 @@ impl UserCrate {
         let raw: RawConfig = match package.metadata.as_ref().and_then(|m| m.get("gzrs")) {
             Some(table) => serde_json::from_value(table.clone()).with_context(|| {
                 format!(
-                    "invalid [package.metadata.gzrs] in {} (keys: class, method, function)",
+                    "invalid [package.metadata.gzrs] in {} (keys: class, method, function, request-body-limit)",
                     manifest.display()
                 )
             })?,
@@ -175,6 +226,13 @@ impl UserCrate {
 }
 
 impl Config {
+    /// The largest request body on a platform that streams bodies (web, server): the service's
+    /// `request-body-limit`, or gzrs-core's default.
+    pub fn streamed_body_limit(&self) -> usize {
+        self.request_body_limit
+            .unwrap_or(gzrs_core::limits::DEFAULT_STREAMED_BODY_BYTES)
+    }
+
     fn resolve(crate_name: &str, raw: RawConfig) -> Result<Self> {
         let config = Config {
             class: raw
@@ -182,6 +240,7 @@ impl Config {
                 .unwrap_or_else(|| crate_name.to_upper_camel_case()),
             method: raw.method.unwrap_or_else(|| "api".into()),
             function: raw.function.unwrap_or_else(|| "app".into()),
+            request_body_limit: raw.request_body_limit.as_ref().map(Size::bytes).transpose()?,
         };
         for (key, value) in [
             ("class", &config.class),
@@ -264,9 +323,26 @@ mod tests {
             Config {
                 class: "MyService".into(),
                 method: "api".into(),
-                function: "app".into()
+                function: "app".into(),
+                request_body_limit: None,
             }
         );
+    }
+
+    #[test]
+    fn a_body_limit_is_bytes_or_a_number_and_a_unit() {
+        let limit = |value: serde_json::Value| {
+            let raw: RawConfig =
+                serde_json::from_value(serde_json::json!({ "request-body-limit": value }))?;
+            Config::resolve("x", raw).map(|c| c.request_body_limit)
+        };
+        assert_eq!(limit(serde_json::json!(1024)).unwrap(), Some(1024));
+        assert_eq!(limit(serde_json::json!("10 MiB")).unwrap(), Some(10 << 20));
+        assert_eq!(limit(serde_json::json!("512KiB")).unwrap(), Some(512 << 10));
+        assert_eq!(limit(serde_json::json!("1 GB")).unwrap(), Some(1_000_000_000));
+        let wrong = limit(serde_json::json!("ten megabytes")).unwrap_err();
+        assert!(wrong.to_string().contains("\"10 MiB\""), "{wrong}");
+        assert!(limit(serde_json::json!(0)).is_err());
     }
 
     #[test]

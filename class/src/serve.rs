@@ -137,6 +137,20 @@ fn json_response(body: String) -> Response<Bytes> {
     response
 }
 
+/// The answer to a JSON-RPC request whose body could not be read: 413 when it went past the
+/// body limit, 400 otherwise.
+fn unreadable_body(error: &(dyn std::error::Error + 'static)) -> Response<Bytes> {
+    let mut response = json_response(
+        json!({ "error": format!("the request body could not be read: {error}") }).to_string(),
+    );
+    *response.status_mut() = if error.is::<http_body_util::LengthLimitError>() {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    response
+}
+
 /// A request to `/<Class>` where the platform serves JSON-RPC beside the routes: the call's
 /// answer in Genezio's envelope, or the request back (rebuilt, its body read) when it is not a
 /// JSON-RPC call, for the HTTP service.
@@ -147,11 +161,11 @@ async fn json_rpc<C: Class>(
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(never) => match never {},
+        Err(error) => return Ok(unreadable_body(&*error)),
     };
     let methods: Vec<&str> = C::METHODS.iter().map(|m| m.name).collect();
     match gzrs_core::rpc::request(&parts.method, &body, C::NAME, &methods) {
-        None => Err(Request::from_parts(parts, Full::new(body))),
+        None => Err(Request::from_parts(parts, Body::new(body))),
         Some(Endpoint::Answer(answer)) => Ok(answer),
         Some(Endpoint::Call { id, name, params }) => {
             let answer = match serde_json::from_str::<Vec<Value>>(&params) {
@@ -171,7 +185,7 @@ async fn json_rpc<C: Class>(
 async fn arguments(request: Request<Body>) -> Result<Vec<Value>, String> {
     let body = match request.into_body().collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(never) => match never {},
+        Err(error) => return Err(format!("the call's arguments could not be read: {error}")),
     };
     if body.is_empty() {
         return Ok(Vec::new());

@@ -17,6 +17,7 @@
 //! Both gzrs modes (wasm and native) go through this crate alone, so a request means the same
 //! thing in each.
 
+mod body;
 pub mod compact;
 mod error;
 pub mod function_url;
@@ -27,11 +28,8 @@ mod response;
 pub mod rpc;
 mod service;
 
+pub use body::{Body, BoxError};
 pub use error::ContractError;
-pub use request::{strip_class_method, HttpInfo, MethodCall, Pairs, RequestObject};
+pub use request::{strip_class_method, HttpInfo, MethodCall, Pairs, RequestBody, RequestObject};
 pub use response::{is_text_content_type, ResponseBody, ResponseObject};
 pub use service::{call, call_object, call_object_streamed, call_streamed, Streamed};
-
-/// The request body type every gzrs service receives: the whole body, already in memory (Genezio
-/// delivers bodies whole, never streamed).
-pub type Body = http_body_util::Full<bytes::Bytes>;

@@ -5,7 +5,8 @@
 //!
 //! | what | limit | answer |
 //! |---|---|---|
-//! | body, decoded | [`MAX_BODY_BYTES`] (6 MiB, what Lambda and `genezio local` accept) | 413 |
+//! | body, decoded, on Genezio | [`MAX_BODY_BYTES`] (6 MiB, what Lambda and `genezio local` accept) | 413 |
+//! | body, on the web and server platforms | the service's `request-body-limit` (default [`DEFAULT_STREAMED_BODY_BYTES`]), checked by the host that streams it | 413 |
 //! | header lines (a repeated header counts once per value) | [`MAX_HEADERS`] | 431 |
 //! | one header, name and value | [`MAX_HEADER_BYTES`] | 431 |
 //! | all headers together | [`MAX_HEADERS_TOTAL_BYTES`] | 431 |
@@ -23,6 +24,10 @@ use crate::ContractError;
 /// The largest body a request may carry once decoded: 6 MiB, Lambda's payload limit and
 /// `genezio local`'s body parser's.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// The largest body a request may carry on a platform that streams bodies (the web runtimes and
+/// the native server) when the service sets no `request-body-limit`: 100 MiB, what Cloudflare
+/// Workers accept on their Free and Pro plans.
+pub const DEFAULT_STREAMED_BODY_BYTES: usize = 100 * 1024 * 1024;
 /// The most header lines a request may carry: hyper's default, and far above what browsers send.
 pub const MAX_HEADERS: usize = 100;
 /// The largest one header (name and value) may be: what nginx and most proxies accept per line.
@@ -66,6 +71,29 @@ pub(crate) fn body_too_large(bytes: usize) -> ContractError {
             "the request body is {bytes} bytes, over gzrs's limit of {MAX_BODY_BYTES} bytes (6 MiB)"
         ),
     }
+}
+
+/// 413 for a body over a streaming platform's `limit`: its `content-length` says so, or it went
+/// past it while arriving.
+pub fn body_over_limit(limit: usize) -> ContractError {
+    ContractError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        message: format!(
+            "the request body is over gzrs's limit of {limit} bytes ({}); the service sets it with `request-body-limit` under [package.metadata.gzrs]",
+            in_units(limit)
+        ),
+    }
+}
+
+/// `bytes` as people write it: `6 MiB`, `512 KiB`, else `N bytes`.
+pub fn in_units(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    for (unit, size) in [("GiB", KIB * KIB * KIB), ("MiB", KIB * KIB), ("KiB", KIB)] {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Checks the headers (name, values) against the header limits.

@@ -43,6 +43,25 @@ pub struct RequestObject {
     pub base_path: Option<String>,
 }
 
+/// A request's body as its host has it.
+#[derive(Debug)]
+pub enum RequestBody {
+    /// The body whole, as `rawBody` would carry it (base64 text when `isBase64Encoded`), handed
+    /// over apart: hosts pass large bodies this way, outside the JSON. `None`: the object's own
+    /// `rawBody`, if any.
+    Raw(Option<Bytes>),
+    /// A body that arrives as the client sends it, its bytes as they are (never base64), already
+    /// limited ([`Body::streaming`]). Its `content-length` or `transfer-encoding` is kept as
+    /// received.
+    Streaming(Body),
+}
+
+impl From<Option<Bytes>> for RequestBody {
+    fn from(raw: Option<Bytes>) -> Self {
+        RequestBody::Raw(raw)
+    }
+}
+
 /// The extension marking a request as a call of a class's typed method (JSON-RPC, or a cron
 /// job) rather than an HTTP request: the method's name. Only gzrs sets it, so an HTTP client
 /// cannot forge one; `gzrs-class` routes such requests to the class.
@@ -95,7 +114,7 @@ impl RequestObject {
 
     /// Builds the `http::Request` the user's service receives.
     pub fn into_http(self) -> Result<Request<Body>, ContractError> {
-        self.into_http_with_raw_body(None)
+        self.into_http_with(RequestBody::Raw(None))
     }
 
     /// [`Self::into_http`] with `rawBody` handed over apart, as the UTF-8 bytes of its text
@@ -104,6 +123,11 @@ impl RequestObject {
         self,
         raw: Option<Bytes>,
     ) -> Result<Request<Body>, ContractError> {
+        self.into_http_with(RequestBody::Raw(raw))
+    }
+
+    /// [`Self::into_http`] with the body as its host has it (see [`RequestBody`]).
+    pub fn into_http_with(self, body: RequestBody) -> Result<Request<Body>, ContractError> {
         let http = self
             .http
             .ok_or_else(|| ContractError::bad_request("request object has no `http` section"))?;
@@ -146,13 +170,19 @@ impl RequestObject {
         if let Some(headers) = &self.headers {
             limits::check_headers(headers.0.iter().map(|(n, v)| (n.as_str(), v.as_slice())))?;
         }
-        let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
-        let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;
-        let body_len = body.len();
+        let (body, whole_len) = match body {
+            RequestBody::Raw(raw) => {
+                let raw = raw.or_else(|| self.raw_body.map(Bytes::from));
+                let body = decode_body(raw, self.is_base64_encoded.unwrap_or(false))?;
+                let len = body.len();
+                (Body::new(body), Some(len))
+            }
+            RequestBody::Streaming(body) => (body, None),
+        };
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
-            .body(Body::new(body))
+            .body(body)
             .map_err(|e| ContractError::bad_request(e.to_string()))?;
         if let Some(name) = self.gzrs_call {
             request.extensions_mut().insert(MethodCall(name));
@@ -175,7 +205,10 @@ impl RequestObject {
                 headers.append(header.clone(), value);
             }
         }
-        frame_body(headers, body_len);
+        // A streamed body keeps the framing it was sent with.
+        if let Some(len) = whole_len {
+            frame_body(headers, len);
+        }
         Ok(request)
     }
 }

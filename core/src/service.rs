@@ -9,7 +9,7 @@ use http_body::Body as HttpBody;
 use http_body_util::BodyExt;
 use tower_service::Service;
 
-use crate::{Body, RequestObject, ResponseObject};
+use crate::{Body, RequestBody, RequestObject, ResponseObject};
 
 /// Runs one request through `service` and answers in Genezio's terms. A service error or a body
 /// that fails mid-way answers 500 with the error's message.
@@ -149,7 +149,7 @@ impl Ready {
 pub async fn call_object_streamed<S, B>(
     service: S,
     object: RequestObject,
-    raw_body: Option<bytes::Bytes>,
+    body: impl Into<RequestBody>,
 ) -> Streamed<B>
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -157,7 +157,7 @@ where
     B: HttpBody,
     B::Error: Display,
 {
-    match object.into_http_with_raw_body(raw_body) {
+    match object.into_http_with(body.into()) {
         Ok(request) => call_streamed(service, request).await,
         Err(err) => Streamed::Whole(err.into()),
     }
@@ -169,7 +169,7 @@ where
 pub async fn call_object<S, B>(
     service: S,
     object: RequestObject,
-    raw_body: Option<bytes::Bytes>,
+    body: impl Into<RequestBody>,
 ) -> ResponseObject
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -177,7 +177,7 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
-    match object.into_http_with_raw_body(raw_body) {
+    match object.into_http_with(body.into()) {
         Ok(request) => call(service, request).await,
         Err(err) => err.into(),
     }

@@ -16,10 +16,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Buf as _, Bytes};
-use gzrs_core::{limits, Body, HttpInfo, Pairs, RequestObject, ResponseObject, Streamed};
+use gzrs_core::{
+    limits, Body, HttpInfo, Pairs, RequestBody, RequestObject, ResponseObject, Streamed,
+};
 use http::{Request, Response};
 use http_body::Frame;
 use http_body_util::{BodyExt, Full, Limited};
@@ -29,6 +32,19 @@ use tokio::net::TcpListener;
 use tower_service::Service;
 
 use crate::serve::answer_streamed;
+
+/// The largest request body the server takes (see [`limit_request_bodies`]).
+static REQUEST_BODY_LIMIT: AtomicUsize = AtomicUsize::new(limits::DEFAULT_STREAMED_BODY_BYTES);
+
+/// Sets the largest request body the server takes, in bytes: the service's
+/// `request-body-limit`, which the generated `main` passes before it starts.
+pub fn limit_request_bodies(bytes: usize) {
+    REQUEST_BODY_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+fn request_body_limit() -> usize {
+    REQUEST_BODY_LIMIT.load(Ordering::Relaxed)
+}
 
 /// Where to listen and what to serve under, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,30 +133,23 @@ where
     B::Error: Display,
 {
     let (parts, body) = request.into_parts();
-    // One byte past the limit is enough for gzrs-core to refuse it with its 413.
-    let body = match Limited::new(body, limits::MAX_BODY_BYTES + 1)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return to_http(
-                gzrs_core::ContractError {
-                    status: http::StatusCode::PAYLOAD_TOO_LARGE,
-                    message: format!(
-                        "the request body is over gzrs's limit of {} bytes (6 MiB)",
-                        limits::MAX_BODY_BYTES
-                    ),
-                }
-                .into(),
-            );
-        }
-        Err(error) => {
-            return to_http(ResponseObject::error(
-                http::StatusCode::BAD_REQUEST,
-                &format!("the request body could not be read: {error}"),
-            ))
-        }
+    let limit = request_body_limit();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        // Read to one byte past the limit, unkept, so a client still sending gets the answer
+        // rather than a reset connection.
+        let _ = Limited::new(body, limit + 1).collect().await;
+        return to_http(limits::body_over_limit(limit).into());
+    }
+    // The body reaches the service as it arrives, as under `axum::serve`; one that goes past the
+    // limit ends with the error axum's extractors answer 413 for.
+    let body = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
+        RequestBody::Raw(declared.map(|_| Bytes::new()))
+    } else {
+        RequestBody::Streaming(Body::streaming(body, limit))
     };
     let mut headers: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in &parts.headers {
@@ -166,8 +175,7 @@ where
         base_path,
         ..RequestObject::default()
     };
-    let has_body = !body.is_empty() || parts.headers.contains_key(http::header::CONTENT_LENGTH);
-    match answer_streamed(service, object, has_body.then_some(body)).await {
+    match answer_streamed(service, object, body).await {
         Streamed::Whole(answer) => to_http(answer),
         Streamed::Head { head, ready, rest } => with_head(
             head,

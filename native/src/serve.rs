@@ -38,7 +38,7 @@ where
 pub async fn answer_streamed<S, B>(
     service: S,
     object: RequestObject,
-    raw_body: Option<bytes::Bytes>,
+    body: gzrs_core::RequestBody,
 ) -> gzrs_core::Streamed<B>
 where
     S: Service<Request<Body>, Response = Response<B>>,
@@ -46,7 +46,7 @@ where
     B: http_body::Body,
     B::Error: Display,
 {
-    let call = gzrs_core::call_object_streamed(service, object, raw_body);
+    let call = gzrs_core::call_object_streamed(service, object, body);
     unless_it_panics(call, gzrs_core::Streamed::Whole).await
 }
 

@@ -244,3 +244,136 @@ pub fn check_background_work(base: &str) -> Vec<String> {
     }
     Vec::new()
 }
+
+/// A request body reaches the service as the client sends it: two chunks sent 600 ms apart are
+/// two frames the service sees 600 ms apart (a host that read the body whole first would hand it
+/// over as one, at once). Within the limit, a streamed body of 3 MiB arrives whole; past it, it
+/// is refused with 413 as it arrives, and the next request is served.
+pub fn check_request_streaming(server: &impl Server, base: &str) -> Vec<String> {
+    const PAUSE: Duration = Duration::from_millis(600);
+    let mut problems = Vec::new();
+    let address = base.trim_start_matches("http://").trim_end_matches('/');
+    let chunked = |path: &str, send: &mut dyn FnMut(&mut std::net::TcpStream) -> std::io::Result<()>| {
+        raw_chunked_post(address, path, send)
+    };
+    match chunked("/upload/frames", &mut |stream| {
+        write_chunk(stream, b"first")?;
+        std::thread::sleep(PAUSE);
+        write_chunk(stream, b"second")
+    }) {
+        Ok((200, body)) => {
+            let frames: Vec<(usize, u64)> = body
+                .lines()
+                .filter_map(|line| {
+                    let (bytes, at) = line.strip_suffix(" ms")?.split_once(" bytes at ")?;
+                    Some((bytes.parse().ok()?, at.parse().ok()?))
+                })
+                .collect();
+            let total: usize = frames.iter().map(|(bytes, _)| bytes).sum();
+            let last = frames.last().map_or(0, |(_, at)| *at);
+            if total != 11 || frames.len() < 2 || last < (PAUSE.as_millis() as u64) * 2 / 3 {
+                problems.push(format!(
+                    "[request frames] two chunks sent {PAUSE:?} apart reached the service as {body:?}, not as they were sent"
+                ));
+            }
+        }
+        other => problems.push(format!("[request frames] answered {other:?}")),
+    }
+    let chunk = vec![b'x'; 64 * 1024];
+    let send_bytes = |total: usize| {
+        let chunk = &chunk;
+        move |stream: &mut std::net::TcpStream| -> std::io::Result<()> {
+            let mut left = total;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                write_chunk(stream, &chunk[..n])?;
+                left -= n;
+            }
+            Ok(())
+        }
+    };
+    let within = 3 * 1024 * 1024;
+    match chunked("/size/unlimited", &mut send_bytes(within)) {
+        Ok((200, body)) if body == within.to_string() => {}
+        other => problems.push(format!(
+            "[streamed 3 MiB] answered {:?}",
+            other.map(|(status, body)| (status, body.chars().take(200).collect::<String>()))
+        )),
+    }
+    let over = gzrs_core::limits::MAX_BODY_BYTES + 1;
+    match chunked("/size/unlimited", &mut send_bytes(over)) {
+        Ok((413, _)) => {}
+        // The server may answer and close while the last bytes are on their way.
+        Err(error) if error.contains("413") => {}
+        other => problems.push(format!(
+            "[streamed past the limit] answered {:?}, not 413",
+            other.map(|(status, body)| (status, body.chars().take(200).collect::<String>()))
+        )),
+    }
+    problems.extend(check_served_after(server, &http_agent(), "a streamed body past the limit"));
+    problems
+}
+
+fn write_chunk(stream: &mut std::net::TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    write!(stream, "{:x}\r\n", bytes.len())?;
+    stream.write_all(bytes)?;
+    stream.write_all(b"\r\n")?;
+    stream.flush()
+}
+
+/// A `POST` with a chunked body that `send` writes (chunk by chunk), over a connection of its
+/// own: the status and the body of the answer.
+fn raw_chunked_post(
+    address: &str,
+    path: &str,
+    send: &mut dyn FnMut(&mut std::net::TcpStream) -> std::io::Result<()>,
+) -> Result<(u16, String), String> {
+    use std::io::Write as _;
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    );
+    let sent = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| send(&mut stream))
+        .and_then(|()| stream.write_all(b"0\r\n\r\n"));
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return Err(format!(
+            "no answer (sending: {sent:?}, reading: {read:?}): {text:?}"
+        ));
+    };
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status in {head:?}"))?;
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok((status, body))
+}
+
+/// A chunked body's data.
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}

@@ -9,7 +9,9 @@ use gzrs_tests::checks::{
     check_cases, check_concurrently, check_limits, check_no_content_type_added,
     check_panic_recovery, Front, Server,
 };
-use gzrs_tests::streams::{check_background_work, check_streaming, check_waiting_requests};
+use gzrs_tests::streams::{
+    check_background_work, check_request_streaming, check_streaming, check_waiting_requests,
+};
 use gzrs_tests::web::{WebLocal, NATIVE_SERVER};
 use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
 
@@ -22,6 +24,7 @@ fn check_runtime(runtime: &str) {
     problems.extend(check_streaming(&local, &local.url("")));
     problems.extend(check_waiting_requests(&local.url("")));
     problems.extend(check_background_work(&local.url("")));
+    problems.extend(check_request_streaming(&local, &local.url("")));
     let (front, start_line) = match runtime {
         NATIVE_SERVER => (
             Front::NativeServer,

@@ -42,6 +42,10 @@ extern "C" {
     /// A streaming task's body has ended: cleanly (`failed` 0), or with an error (1).
     #[link_name = "respond_end"]
     fn host_respond_end(task: u32, failed: u32);
+    /// The service wants the next chunk of task `task`'s streamed request body: the host reads
+    /// it and hands it over with [`gzrs_body_chunk`], or says it ended with [`gzrs_body_end`].
+    #[link_name = "request_body_read"]
+    fn host_request_body_read(task: u32);
 }
 
 pub(crate) fn wake(task: u32) {
@@ -86,6 +90,11 @@ pub(crate) fn respond_chunk(task: u32, bytes: &[u8]) {
     unsafe { host_respond_chunk(task, bytes.as_ptr(), bytes.len()) }
 }
 
+pub(crate) fn request_body_read(task: u32) {
+    // SAFETY: a plain call to the host with a number.
+    unsafe { host_request_body_read(task) }
+}
+
 pub(crate) fn respond_end(task: u32, failed: bool) {
     // SAFETY: a plain call to the host with numbers.
     unsafe { host_respond_end(task, u32::from(failed)) }
@@ -127,7 +136,37 @@ pub extern "C" fn gzrs_start(task: u32, ptr: *mut u8, meta_len: usize, body_len:
     let buffer = unsafe { Vec::from_raw_parts(ptr, total, total.max(1)) };
     let buffer = Bytes::from(buffer);
     let raw_body = (body_len >= 0).then(|| buffer.slice(meta_len..));
-    u32::from(crate::start(task, &buffer[..meta_len], raw_body))
+    u32::from(crate::start(task, &buffer[..meta_len], raw_body.into()))
+}
+
+/// Starts request `task` as [`gzrs_start`] does, its head (compact) in the buffer at `ptr` (from
+/// [`gzrs_alloc`] with `meta_len` bytes) and its body streamed in by the host as the service
+/// reads it (`request_body_read`, [`gzrs_body_chunk`], [`gzrs_body_end`]). A body past `limit`
+/// bytes ends with the error axum's extractors answer 413 for.
+#[no_mangle]
+pub extern "C" fn gzrs_start_streamed(task: u32, ptr: *mut u8, meta_len: usize, limit: usize) -> u32 {
+    // SAFETY: as in `gzrs_start`, with no body bytes after the head.
+    let meta = unsafe { Vec::from_raw_parts(ptr, meta_len, meta_len.max(1)) };
+    let body = gzrs_core::Body::streaming(crate::request_body::FedBody::new(task), limit);
+    u32::from(crate::start(task, &meta, gzrs_core::RequestBody::Streaming(body)))
+}
+
+/// The next chunk of task `task`'s streamed request body, in the buffer at `ptr` (from
+/// [`gzrs_alloc`] with `len` bytes, which this takes over). Answers 0 when nobody reads that body
+/// any more (the service dropped it, or the task ended): the host then stops reading it.
+#[no_mangle]
+pub extern "C" fn gzrs_body_chunk(task: u32, ptr: *mut u8, len: usize) -> u32 {
+    // SAFETY: the host allocated `ptr` with `gzrs_alloc(len)` and filled it; ownership comes
+    // back here exactly once.
+    let chunk = unsafe { Vec::from_raw_parts(ptr, len, len.max(1)) };
+    u32::from(crate::request_body::chunk(task, Bytes::from(chunk)))
+}
+
+/// Task `task`'s streamed request body has ended: all of it sent (`failed` 0), or cut short
+/// (1: the client went away, or its body failed).
+#[no_mangle]
+pub extern "C" fn gzrs_body_end(task: u32, failed: u32) {
+    crate::request_body::end(task, failed != 0);
 }
 
 /// How many tasks the instance holds (started, not yet answered): the soak checks it returns

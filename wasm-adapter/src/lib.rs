@@ -23,6 +23,7 @@
 //! `gzrs_wasm::init(user_crate::app)`.
 
 mod abi;
+mod request_body;
 mod turns;
 
 use std::cell::RefCell;
@@ -34,14 +35,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use bytes::Bytes;
-use gzrs_core::{Body, RequestObject, ResponseObject};
+use gzrs_core::{Body, RequestBody, RequestObject, ResponseObject};
 use http::{Request, Response};
 use tower_service::Service;
 
 /// A request in flight: a future that answers through the host's imports as it goes.
 type Task = Pin<Box<dyn Future<Output = ()>>>;
-type Handler = Box<dyn Fn(u32, RequestObject, Option<Bytes>, Head) -> Task>;
+type Handler = Box<dyn Fn(u32, RequestObject, RequestBody, Head) -> Task>;
 
 thread_local! {
     static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
@@ -108,7 +108,7 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
-    let handler: Handler = Box::new(move |task, object, raw, head| {
+    let handler: Handler = Box::new(move |task, object, body, head| {
         let service = service.clone();
         match head {
             // Genezio's hosts take an answer whole.
@@ -116,10 +116,10 @@ where
                 respond(
                     task,
                     head,
-                    gzrs_core::call_object(service, object, raw).await,
+                    gzrs_core::call_object(service, object, body).await,
                 )
             }),
-            Head::Compact => Box::pin(answer_streamed(task, service, object, raw)),
+            Head::Compact => Box::pin(answer_streamed(task, service, object, body)),
         }
     });
     HANDLER.with(|slot| *slot.borrow_mut() = Some(handler));
@@ -127,7 +127,7 @@ where
 
 /// Answers a fetch handler's request: whole when its body is complete at once, else the head
 /// at once and the body's bytes as the service produces them.
-async fn answer_streamed<S, B>(task: u32, service: S, object: RequestObject, raw: Option<Bytes>)
+async fn answer_streamed<S, B>(task: u32, service: S, object: RequestObject, body: RequestBody)
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
@@ -135,7 +135,7 @@ where
     B::Error: Display,
 {
     use bytes::Buf as _;
-    match gzrs_core::call_object_streamed(service, object, raw).await {
+    match gzrs_core::call_object_streamed(service, object, body).await {
         gzrs_core::Streamed::Whole(answer) => respond(task, Head::Compact, answer),
         gzrs_core::Streamed::Head {
             head,
@@ -197,10 +197,10 @@ enum Head {
 }
 
 /// Starts a request as task `task`: `meta` is the request's head (the request object as JSON
-/// without its body, or gzrs-core's compact head), `raw_body` the body's bytes as the host
-/// received them. Polls it once (most handlers finish there) and answers whether it is done; a
+/// without its body, or gzrs-core's compact head), `body` the body as the host has it (its
+/// bytes as received, or streamed in). Polls it once (most handlers finish there) and answers whether it is done; a
 /// done task has answered through the host's `respond`.
-fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
+fn start(task: u32, meta: &[u8], body: RequestBody) -> bool {
     let (head, object) = match meta.split_first() {
         Some((&gzrs_core::compact::COMPACT_HEAD, rest)) => {
             (Head::Compact, RequestObject::from_compact(rest))
@@ -209,7 +209,7 @@ fn start(task: u32, meta: &[u8], raw_body: Option<Bytes>) -> bool {
     };
     let future: Task = match object {
         Ok(object) => HANDLER.with(|slot| match slot.borrow().as_ref() {
-            Some(handler) => handler(task, object, raw_body, head),
+            Some(handler) => handler(task, object, body, head),
             None => {
                 let error = gzrs_core::ContractError::internal(
                     "no service installed: the module's gzrs_init was not called",

@@ -100,6 +100,23 @@ export function oversizedBody(rawBody, base64) {
   return bytes <= MAX_BODY_BYTES ? undefined : bodyTooLarge(bytes);
 }
 
+/** The 413 for a body over a streaming platform's `limit` (gzrs-core's `body_over_limit`). */
+export function bodyOverLimit(limit) {
+  return errorResponse(
+    413,
+    `the request body is over gzrs's limit of ${limit} bytes (${inUnits(limit)}); ` +
+      "the service sets it with `request-body-limit` under [package.metadata.gzrs]",
+  );
+}
+
+/** `bytes` as people write it: `6 MiB`, `512 KiB`, else `N bytes` (gzrs-core's `in_units`). */
+function inUnits(bytes) {
+  for (const [unit, size] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]]) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
 export function errorResponse(statusCode, message) {
   return {
     statusCode,

@@ -7,7 +7,9 @@
 // `gzrs_poll(task)`, and answers a finished task through the `respond` import, or a compact
 // request's body that is not complete at once through `respond_head`, `respond_chunk`s and
 // `respond_end` (its answer's body is then a ReadableStream; `gzrs_cancel` drops it when the
-// reader goes away); this file is the
+// reader goes away). A request body that streams (a ReadableStream) starts with
+// `gzrs_start_streamed` and is read as the service asks for it (`request_body_read`), each chunk
+// handed over with `gzrs_body_chunk` and its end with `gzrs_body_end`; this file is the
 // scheduler for those tasks, the host of gzrs-platform's calls (timers, fetch), and the driver of
 // tokio's timers (see wasm-adapter/src/turns.rs). WASI calls are answered by ./wasi.mjs. Every
 // call into the instance happens inside a try/catch, so a panic (a trap) always lands in
@@ -40,6 +42,7 @@ export class WasmService {
   #generation = 0; // bumped per instance, so answers meant for a dead one are dropped
   #pending = new Map(); // task id -> resolve
   #streams = new Map(); // task id -> the controller of its answer's body, while it streams
+  #bodies = new Map(); // task id -> the reader of its request's streamed body, while it is read
   #finished = undefined; // the response `respond` gave during the current call, if any
   #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
   #scheduled = new Set();
@@ -96,15 +99,20 @@ export class WasmService {
    * Answers one request: `meta`, the request's head (the request object's JSON without its
    * body, or a compact head from `compactHead`, answered with headers as [name, value] pairs
    * and the body as bytes); `rawBody`, the
-   * body (text, or bytes as they are), or undefined; `base64`, whether text is base64; `method`,
-   * the HTTP method (which decides whether it may run again after another request's panic).
+   * body (text, or bytes as they are), or undefined, or with a compact head a ReadableStream of
+   * its bytes, read as the service reads it and cut off past `bodyLimit` bytes; `base64`,
+   * whether text is base64; `method`, the HTTP method (which decides whether it may run again
+   * after another request's panic: a streamed body never does, as it is read once).
    * The answer is a response object (or a promise of one, when it is not ready at once), its
    * binary body (if any) made by `platform.binaryBody`.
    */
-  handle(meta, rawBody, base64, method, signal) {
+  handle(meta, rawBody, base64, method, signal, bodyLimit) {
     if (!this.#module) {
       if (this.#unavailable) return errorResponse(500, this.#unavailable);
-      return this.#ready.then(() => this.handle(meta, rawBody, base64, method, signal));
+      return this.#ready.then(() => this.handle(meta, rawBody, base64, method, signal, bodyLimit));
+    }
+    if (rawBody instanceof ReadableStream) {
+      return this.#runAgainWhenAsked({ meta, body: rawBody, bodyLimit, retries: 0, signal });
     }
     const oversized = oversizedBody(rawBody, base64);
     if (oversized) return oversized;
@@ -147,7 +155,9 @@ export class WasmService {
     let done;
     try {
       if (!this.#exports) this.#instantiate();
-      done = this.#startTask(task, job.meta, job.rawBody);
+      done = job.body
+        ? this.#startStreamed(task, job.meta, job.body, job.bodyLimit)
+        : this.#startTask(task, job.meta, job.rawBody);
     } catch (error) {
       return this.#recover(error, task);
     }
@@ -171,7 +181,46 @@ export class WasmService {
   #cancel(task) {
     this.#streams.get(task)?.ended();
     this.#streams.delete(task);
+    this.#stopReading(task);
     this.#enter(() => this.#exports.gzrs_cancel(task));
+  }
+
+  /** Stops reading task `task`'s request body, if it streams and is not read to its end. */
+  #stopReading(task) {
+    const reader = this.#bodies.get(task);
+    if (!reader) return;
+    this.#bodies.delete(task);
+    reader.cancel().catch(() => {});
+  }
+
+  /**
+   * Task `task`'s request body is wanted: its next chunk is read and handed to the instance that
+   * asked (`live`), or its end. A chunk nobody reads any more stops the reading.
+   */
+  #readBody(task, live) {
+    const reader = this.#bodies.get(task);
+    if (!reader) return;
+    const stillWanted = () => live() && this.#bodies.get(task) === reader;
+    reader.read().then(
+      ({ done, value }) => {
+        if (!stillWanted()) return;
+        if (done) {
+          this.#bodies.delete(task);
+          return this.#enter(() => this.#exports.gzrs_body_end(task, 0));
+        }
+        const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
+        this.#enter(() => {
+          const ptr = this.#exports.gzrs_alloc(bytes.length);
+          new Uint8Array(this.#exports.memory.buffer, ptr, bytes.length).set(bytes);
+          if (this.#exports.gzrs_body_chunk(task, ptr, bytes.length) === 0) this.#stopReading(task);
+        });
+      },
+      () => {
+        if (!stillWanted()) return;
+        this.#bodies.delete(task);
+        this.#enter(() => this.#exports.gzrs_body_end(task, 1));
+      },
+    );
   }
 
   /** Settles when the module is compiled and, if the service could start, instantiated. */
@@ -198,6 +247,7 @@ export class WasmService {
     return {
       pending: this.#pending.size,
       streams: this.#streams.size,
+      bodies: this.#bodies.size,
       instanceTasks: this.#exports?.gzrs_pending_tasks?.() ?? 0,
       scheduled: this.#scheduled.size,
       hostCalls: this.#hostCalls.size,
@@ -223,6 +273,20 @@ export class WasmService {
       else memory.set(rawBody, ptr + metaBytes.length);
     }
     return exports.gzrs_start(task, ptr, metaBytes.length, bodyLength) === 1;
+  }
+
+  // A streamed request: its compact head into a buffer the instance allocated, and its body read
+  // as the service asks for it.
+  #startStreamed(task, meta, body, limit) {
+    const exports = this.#exports;
+    const metaBytes = utf8Scratch(meta);
+    const ptr = exports.gzrs_alloc(metaBytes.length);
+    new Uint8Array(exports.memory.buffer).set(metaBytes, ptr);
+    this.#bodies.set(task, body.getReader());
+    const done = exports.gzrs_start_streamed(task, ptr, metaBytes.length, limit) === 1;
+    // Answered without reading all of it: the rest is not wanted.
+    if (done) this.#stopReading(task);
+    return done;
   }
 
   #takeFinished() {
@@ -266,6 +330,7 @@ export class WasmService {
           } else {
             response = compactResponse(head, body);
           }
+          this.#stopReading(task);
           this.#answer(task, response);
         },
         respond_head: (task, headPtr, headLen) => {
@@ -287,10 +352,12 @@ export class WasmService {
         respond_end: (task, failed) => {
           const stream = this.#streams.get(task);
           this.#streams.delete(task);
+          this.#stopReading(task);
           if (failed) stream?.controller.error(new Error("gzrs: the service's response body failed"));
           else stream?.controller.close();
           stream?.ended();
         },
+        request_body_read: (task) => this.#readBody(task, live),
       },
       gzrs_platform: this.#platformImports(live, memory, text),
     };
@@ -433,6 +500,7 @@ export class WasmService {
       ended();
     }
     this.#streams.clear();
+    for (const task of [...this.#bodies.keys()]) this.#stopReading(task);
     this.#scheduled.clear();
     this.#finished = undefined;
     clearTimeout(this.#timer);

@@ -5,7 +5,7 @@
 // service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
 // the environment, randomness and time are reached, and each is feature-detected.
 import { WasmService } from "./core/wasm-service.mjs";
-import { MAX_BODY_BYTES, bodyTooLarge, compactHead } from "./core/protocol.mjs";
+import { bodyOverLimit, compactHead } from "./core/protocol.mjs";
 
 // Written in by `gzrs build`.
 const GZRS_VERSION = "{{ version }}";
@@ -13,6 +13,13 @@ const GZRS_VERSION = "{{ version }}";
 function byteLength(body) {
   return typeof body === "string" ? new TextEncoder().encode(body).length : body.length;
 }
+
+/**
+ * A request body of known length up to this is read whole and handed over in one piece (the
+ * common case: one crossing, no stream); a longer one, or one of unknown length, streams into the
+ * service as it arrives.
+ */
+const WHOLE_BODY_BYTES = 64 * 1024;
 
 /** Statuses whose response has no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -60,11 +67,13 @@ function environment(bindings) {
 /**
  * The handler for the service in ./service.wasm.
  * @param options.basePath the path the service is served under (`""`: at `/`)
+ * @param options.requestBodyLimit the largest request body the service takes, in bytes; a larger
+ *   one is answered 413 (by its `content-length` at once, else when it goes past)
  * @param options.crons the class's cron jobs, `{ schedule, method }` each: run by `scheduled`
  *   on Workers, registered with `Deno.cron` under Deno (with `--unstable-cron`), and listed as
  *   `crons` for any other scheduler to call `scheduled({ cron: schedule })` with
  */
-export function createFetchHandler({ basePath = "", crons = [] } = {}) {
+export function createFetchHandler({ basePath = "", crons = [], requestBodyLimit = 100 * 1024 * 1024 } = {}) {
   let service;
   const start = (bindings) => {
     console.log(`gzrs: wasm mode, fetch handler, ${runtimeName()}, gzrs ${GZRS_VERSION}`);
@@ -111,18 +120,23 @@ export function createFetchHandler({ basePath = "", crons = [] } = {}) {
     },
     async fetch(request, env, ctx) {
       service ??= start(env);
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > MAX_BODY_BYTES) {
+      const declared = request.headers.get("content-length");
+      const length = declared === null ? undefined : Number(declared);
+      if (length > requestBodyLimit) {
         // Read to the end, unkept: a client still sending would otherwise see its connection
         // cut instead of the answer (workerd cuts it).
         await request.body?.pipeTo(new WritableStream()).catch(() => {});
-        return toResponse(bodyTooLarge(length));
+        return toResponse(bodyOverLimit(requestBodyLimit));
       }
-      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      // A small body whole; any other streams in as the service reads it.
+      let body;
+      if (request.body) {
+        body = length <= WHOLE_BODY_BYTES ? new Uint8Array(await request.arrayBuffer()) : request.body;
+      }
       const head = compactHead(request.method, request.url, basePath, request.headers);
       // The client's going away: the request's signal, or server.mjs's (Node's is never aborted).
       const signal = ctx?.signal ?? request.signal;
-      const answer = service.handle(head, body, false, request.method, signal);
+      const answer = service.handle(head, body, false, request.method, signal, requestBodyLimit);
       // Most answers are ready at once; on Workers, this request fires the instance's timers
       // while it waits for one that is not.
       const response =

@@ -3,12 +3,13 @@
 // or SIGTERM. Node has no built-in server for a fetch handler; this is the small adapter, with
 // no dependency to install (Deno, Bun and workerd serve handler.mjs themselves).
 import http from "node:http";
+import { Readable } from "node:stream";
 import handler from "./handler.mjs";
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? "0.0.0.0";
-/** gzrs-core's body limit: a body past it is refused while it arrives, not after. */
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** A body of known length up to this is read whole (the fetch handler takes it whole too). */
+const WHOLE_BODY_BYTES = 64 * 1024;
 
 const server = http.createServer(async (req, res) => {
   // A client that goes away: the handler's signal aborts, and a body being sent is cancelled.
@@ -19,15 +20,24 @@ const server = http.createServer(async (req, res) => {
   try {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    // A small body whole; any other streams to the handler as it arrives (the handler
+    // refuses one over the service's limit).
     let body;
+    let duplex;
     if (req.method !== "GET" && req.method !== "HEAD") {
-      body = await readBody(req);
-      if (body === undefined) return await send(res, tooLarge(), gone.signal);
+      const length = req.headers["content-length"];
+      if (length !== undefined && Number(length) <= WHOLE_BODY_BYTES) {
+        body = await readBody(req);
+      } else {
+        body = Readable.toWeb(req);
+        duplex = "half";
+      }
     }
     const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
       method: req.method,
       headers,
       body,
+      duplex,
     });
     // The client's going away reaches the handler as `ctx.signal`: a Request made with a signal
     // costs Node tens of microseconds.
@@ -44,23 +54,11 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
-/** The whole body, or undefined once it is past the limit. */
+/** The whole body (its length is known and small). */
 async function readBody(req) {
   const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
+  for await (const chunk of req) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-function tooLarge() {
-  return Response.json(
-    { error: `the request body is over gzrs's limit of ${MAX_BODY_BYTES} bytes (6 MiB)` },
-    { status: 413 },
-  );
 }
 
 /**

@@ -6,4 +6,8 @@ import { createFetchHandler } from "./gzrs/fetch-handler.mjs";
 * call `handler.scheduled({ cron: schedule })` from any scheduler. */
 export const crons = [{{ crons }}];
 
-export default createFetchHandler({ basePath: {{ base_path }}, crons });
+/** The largest request body the service takes, in bytes (`request-body-limit` in Cargo.toml's
+* [package.metadata.gzrs]); a larger one is answered 413. */
+const requestBodyLimit = {{ body_limit }};
+
+export default createFetchHandler({ basePath: {{ base_path }}, crons, requestBodyLimit });

@@ -38,6 +38,14 @@ pub fn app() -> Router {
             "/size",
             post(|body: Bytes| async move { body.len().to_string() }),
         )
+        // A body as large as the service's own limit allows, past axum's 2 MB default.
+        .route(
+            "/size/unlimited",
+            post(|body: Bytes| async move { body.len().to_string() })
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        // A request body read frame by frame: when each frame came.
+        .route("/upload/frames", post(frames))
         .route("/big/{n}", get(big))
         .route("/status/{code}", get(status))
         .route("/headers", get(headers))
@@ -188,6 +196,28 @@ impl Future for YieldN {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
+}
+
+/// Each frame of the request body as it came: its size and when, after the first.
+async fn frames(body: Body) -> String {
+    use futures_util::StreamExt as _;
+    let mut frames = body.into_data_stream();
+    let mut first = None;
+    let mut lines = String::new();
+    while let Some(frame) = frames.next().await {
+        match frame {
+            Ok(bytes) if bytes.is_empty() => {}
+            Ok(bytes) => {
+                let first = *first.get_or_insert_with(std::time::Instant::now);
+                lines += &format!("{} bytes at {} ms\n", bytes.len(), first.elapsed().as_millis());
+            }
+            Err(error) => {
+                lines += &format!("error: {error}\n");
+                break;
+            }
+        }
+    }
+    lines
 }
 
 #[derive(serde::Deserialize)]

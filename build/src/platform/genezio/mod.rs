@@ -53,6 +53,16 @@ impl Platform for Genezio {
 
     fn write(&self, krate: &UserCrate, out: &Path, mode: Mode, args: &BuildArgs) -> Result<()> {
         let class = &krate.config.class;
+        if let Some(limit) = krate.config.request_body_limit {
+            let genezio = gzrs_core::limits::MAX_BODY_BYTES;
+            if limit != genezio {
+                progress::info(&format!(
+                    "request-body-limit ({}) is for the web and server platforms: Genezio takes bodies whole, up to {} (Lambda's limit)",
+                    gzrs_core::limits::in_units(limit),
+                    gzrs_core::limits::in_units(genezio)
+                ));
+            }
+        }
         let wasm = |name: String| -> Result<Class> {
             Ok(Class {
                 name,

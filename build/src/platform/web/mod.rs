@@ -121,7 +121,10 @@ pub fn write_folder(
         .flat_map(|typed| &typed.methods)
         .filter_map(|m| Some((m.cron.clone()?, m.name.clone())))
         .collect();
-    write(&out.join("handler.mjs"), handler_source(&base_path, &crons))?;
+    write(
+        &out.join("handler.mjs"),
+        handler_source(&base_path, &crons, krate.config.streamed_body_limit()),
+    )?;
     write_host_file("js-host/web/server.mjs", &out.join("server.mjs"))?;
     let modules = module_files(out)?;
     write(
@@ -136,7 +139,7 @@ pub fn write_folder(
     Ok(())
 }
 
-fn handler_source(base_path: &str, crons: &[(String, String)]) -> String {
+fn handler_source(base_path: &str, crons: &[(String, String)], body_limit: usize) -> String {
     let crons: Vec<String> = crons
         .iter()
         .map(|(schedule, method)| format!("\n  {{ schedule: {schedule:?}, method: {method:?} }},"))
@@ -148,7 +151,7 @@ fn handler_source(base_path: &str, crons: &[(String, String)]) -> String {
     };
     render(
         "templates/web/handler.mjs",
-        context! { crons, base_path => format!("{base_path:?}") },
+        context! { crons, base_path => format!("{base_path:?}"), body_limit },
     )
 }
 
