@@ -95,6 +95,11 @@ where
                 if let Ok(data) = frame.into_data() {
                     ready.push(data);
                 }
+                // A body that goes on yielding at once is sent as it comes past this, at the
+                // pace its client reads, rather than held whole.
+                if ready.len() > READY_LIMIT && !body.is_end_stream() {
+                    break;
+                }
             }
             Poll::Ready(Some(Err(e))) => return Streamed::Whole(failed("response body error", &e)),
             Poll::Ready(None) => {
@@ -103,16 +108,18 @@ where
                     ready.into_bytes(),
                 )))
             }
-            Poll::Pending => {
-                return Streamed::Head {
-                    head: ResponseObject::from_http(Response::from_parts(parts, Bytes::new())),
-                    ready: ready.into_bytes(),
-                    rest: body,
-                }
-            }
+            Poll::Pending => break,
         }
     }
+    Streamed::Head {
+        head: ResponseObject::from_http(Response::from_parts(parts, Bytes::new())),
+        ready: ready.into_bytes(),
+        rest: body,
+    }
 }
+
+/// The most of a body's ready bytes [`call_streamed`] gathers before it streams the rest.
+const READY_LIMIT: usize = 1024 * 1024;
 
 /// The body's bytes that were ready: one frame kept as it is (a whole body's usual case, no
 /// copy), several joined.
@@ -133,6 +140,14 @@ impl Ready {
                 self.more = Some(joined);
             }
             (Some(_), Some(joined)) => joined.put(data),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match (&self.first, &self.more) {
+            (_, Some(joined)) => joined.len(),
+            (Some(first), None) => first.len(),
+            (None, None) => 0,
         }
     }
 
@@ -251,6 +266,38 @@ mod tests {
                 assert_eq!(&rest[..], b"later");
             }
             Streamed::Whole(answer) => panic!("answered whole: {answer:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_long_body_ready_at_once_is_streamed_past_a_mebibyte_and_a_whole_one_is_not() {
+        let frame = || Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; 512 * 1024]));
+        let app = Router::new()
+            .route(
+                "/ready-stream",
+                get(move || async move {
+                    let frames = futures_util::stream::iter([frame(), frame(), frame(), frame()]);
+                    axum::body::Body::from_stream(frames)
+                }),
+            )
+            .route("/whole", get(|| async { vec![b'x'; 2 * 1024 * 1024] }));
+        let request = |path: &str| {
+            RequestObject::from_json(format!(
+                r#"{{"http":{{"method":"GET","path":"/Hello/api{path}"}}}}"#
+            ))
+            .unwrap()
+        };
+        match call_object_streamed(app.clone(), request("/ready-stream"), None).await {
+            Streamed::Head { ready, rest, .. } => {
+                assert!(ready.len() > READY_LIMIT && ready.len() < 2 * READY_LIMIT);
+                let rest = rest.collect().await.ok().unwrap().to_bytes();
+                assert_eq!(ready.len() + rest.len(), 2 * 1024 * 1024);
+            }
+            Streamed::Whole(_) => panic!("4 frames of 512 KiB ready at once were held whole"),
+        }
+        match call_object_streamed(app, request("/whole"), None).await {
+            Streamed::Whole(answer) => assert_eq!(answer.body.as_bytes().len(), 2 * 1024 * 1024),
+            Streamed::Head { .. } => panic!("a whole body of 2 MiB was streamed"),
         }
     }
 

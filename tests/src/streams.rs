@@ -24,6 +24,7 @@ pub fn check_streaming(server: &impl Server, base: &str) -> Vec<String> {
         &[Case::get("three events", "/stream/events?n=3&ms=20")],
     ));
     problems.extend(check_timing(&agent, base));
+    problems.extend(check_backpressure(&agent, base));
     problems.extend(check_client_leaves(&agent, base));
     for (route, what) in [
         ("/stream/fail", "a body that failed"),
@@ -78,6 +79,56 @@ fn check_timing(agent: &Agent, base: &str) -> Vec<String> {
             "[events] the last event arrived after {:?}, before the service produced it",
             started.elapsed()
         ));
+    }
+    problems
+}
+
+/// A body the service could produce faster than its client reads is produced at the client's
+/// pace, as under `axum::serve`: while the client pauses, the service stops well short of the
+/// end; then the whole body arrives.
+fn check_backpressure(agent: &Agent, base: &str) -> Vec<String> {
+    const MIB: usize = 1024 * 1024;
+    const TOTAL: usize = 64 * MIB;
+    let produced = || -> usize {
+        agent
+            .get(format!("{base}/stream/produced"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(usize::MAX)
+    };
+    let before = produced();
+    let mut response = match agent
+        .get(format!("{base}/stream/fast/{}", TOTAL / MIB))
+        .call()
+    {
+        Ok(response) => response,
+        Err(error) => return vec![format!("[backpressure] {error}")],
+    };
+    let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
+    let mut first = vec![0u8; 64 * 1024];
+    if let Err(error) = reader.read_exact(&mut first) {
+        return vec![format!("[backpressure] the first bytes did not arrive: {error}")];
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let while_paused = produced().saturating_sub(before);
+    let mut problems = Vec::new();
+    if while_paused > TOTAL / 2 {
+        problems.push(format!(
+            "[backpressure] the service produced {} MiB of {} while its client read nothing",
+            while_paused / MIB,
+            TOTAL / MIB
+        ));
+    }
+    let mut rest = Vec::new();
+    match reader.read_to_end(&mut rest) {
+        Ok(_) if first.len() + rest.len() == TOTAL && rest.iter().all(|&b| b == b'z') => {}
+        Ok(_) => problems.push(format!(
+            "[backpressure] {} bytes arrived, not {TOTAL}",
+            first.len() + rest.len()
+        )),
+        Err(error) => problems.push(format!("[backpressure] reading the rest failed: {error}")),
     }
     problems
 }

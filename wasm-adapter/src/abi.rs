@@ -36,9 +36,10 @@ extern "C" {
     /// `respond_chunk`s as the service produces it, then `respond_end`.
     #[link_name = "respond_head"]
     fn host_respond_head(task: u32, head: *const u8, head_len: usize);
-    /// Bytes of a streaming task's body.
+    /// Bytes of a streaming task's body. Answers 1 if the host wants more now, 0 if its client
+    /// has enough unread: the host then polls the task again once the client has read.
     #[link_name = "respond_chunk"]
-    fn host_respond_chunk(task: u32, bytes: *const u8, len: usize);
+    fn host_respond_chunk(task: u32, bytes: *const u8, len: usize) -> u32;
     /// A streaming task's body has ended: cleanly (`failed` 0), or with an error (1).
     #[link_name = "respond_end"]
     fn host_respond_end(task: u32, failed: u32);
@@ -85,9 +86,10 @@ pub(crate) fn respond_head(task: u32, head: &str) {
     unsafe { host_respond_head(task, head.as_ptr(), head.len()) }
 }
 
-pub(crate) fn respond_chunk(task: u32, bytes: &[u8]) {
+/// Whether the host wants more of the body now.
+pub(crate) fn respond_chunk(task: u32, bytes: &[u8]) -> bool {
     // SAFETY: the host copies the slice during the call and keeps no pointer.
-    unsafe { host_respond_chunk(task, bytes.as_ptr(), bytes.len()) }
+    unsafe { host_respond_chunk(task, bytes.as_ptr(), bytes.len()) != 0 }
 }
 
 pub(crate) fn request_body_read(task: u32) {

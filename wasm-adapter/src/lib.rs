@@ -143,17 +143,20 @@ where
             mut rest,
         } => {
             abi::respond_head(task, &head.into_head_compact().0);
-            if !ready.is_empty() {
-                abi::respond_chunk(task, &ready);
-            }
+            let mut wanted = ready.is_empty() || abi::respond_chunk(task, &ready);
             loop {
+                // The client's side holds enough unread: wait until it reads (backpressure, as
+                // hyper gives natively).
+                if !wanted {
+                    until_polled_again().await;
+                }
                 match std::future::poll_fn(|cx| rest.as_mut().poll_frame(cx)).await {
                     Some(Ok(frame)) => {
                         if let Ok(mut data) = frame.into_data() {
                             while data.has_remaining() {
                                 let chunk = data.chunk();
                                 let len = chunk.len();
-                                abi::respond_chunk(task, chunk);
+                                wanted = abi::respond_chunk(task, chunk);
                                 data.advance(len);
                             }
                         }
@@ -164,6 +167,20 @@ where
             }
         }
     }
+}
+
+/// Pending once, then ready: for a task the host polls again when it wants it to go on (here,
+/// when the client has read what the host held).
+async fn until_polled_again() {
+    let mut polled = false;
+    std::future::poll_fn(|_| {
+        if std::mem::replace(&mut polled, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 /// Answers `task` whole, in the form its request came in.

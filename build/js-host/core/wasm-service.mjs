@@ -32,6 +32,11 @@ const IDLE_PARK_MS = 3_600_000;
  * request's context leaves to another's that has ended).
  */
 const RUN_AGAIN = Symbol("gzrs: run again");
+/**
+ * How much of a streamed answer's body the host holds unread before the instance waits for the
+ * client to read (backpressure): enough that small events never wait.
+ */
+const STREAM_BUFFER_BYTES = 64 * 1024;
 
 export class WasmService {
   #module;
@@ -43,6 +48,7 @@ export class WasmService {
   #pending = new Map(); // task id -> resolve
   #streams = new Map(); // task id -> the controller of its answer's body, while it streams
   #bodies = new Map(); // task id -> the reader of its request's streamed body, while it is read
+  #held = new Set(); // streaming tasks waiting for their client to read (backpressure)
   #finished = undefined; // the response `respond` gave during the current call, if any
   #lastTask = 0; // ids only grow, so a stale wake-up from a dead instance never hits a live task
   #scheduled = new Set();
@@ -181,6 +187,7 @@ export class WasmService {
   #cancel(task) {
     this.#streams.get(task)?.ended();
     this.#streams.delete(task);
+    this.#held.delete(task);
     this.#stopReading(task);
     this.#enter(() => this.#exports.gzrs_cancel(task));
   }
@@ -248,6 +255,7 @@ export class WasmService {
       pending: this.#pending.size,
       streams: this.#streams.size,
       bodies: this.#bodies.size,
+      held: this.#held.size,
       instanceTasks: this.#exports?.gzrs_pending_tasks?.() ?? 0,
       scheduled: this.#scheduled.size,
       hostCalls: this.#hostCalls.size,
@@ -338,20 +346,33 @@ export class WasmService {
           let ended;
           // Settles when the body has ended, however it ends.
           response.finished = new Promise((resolve) => (ended = resolve));
-          response.body = new ReadableStream({
-            start: (controller) => this.#streams.set(task, { controller, ended }),
-            cancel: () => {
-              if (this.#streams.has(task)) this.#cancel(task);
+          response.body = new ReadableStream(
+            {
+              start: (controller) => this.#streams.set(task, { controller, ended }),
+              // The client read: a task held back goes on.
+              pull: () => {
+                if (this.#held.delete(task)) this.#wake(task);
+              },
+              cancel: () => {
+                if (this.#streams.has(task)) this.#cancel(task);
+              },
             },
-          });
+            { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+          );
           this.#answer(task, response);
         },
         respond_chunk: (task, ptr, len) => {
-          this.#streams.get(task)?.controller.enqueue(new Uint8Array(memory(), ptr, len).slice());
+          const stream = this.#streams.get(task);
+          if (!stream) return 1;
+          stream.controller.enqueue(new Uint8Array(memory(), ptr, len).slice());
+          if (stream.controller.desiredSize > 0) return 1;
+          this.#held.add(task);
+          return 0;
         },
         respond_end: (task, failed) => {
           const stream = this.#streams.get(task);
           this.#streams.delete(task);
+          this.#held.delete(task);
           this.#stopReading(task);
           if (failed) stream?.controller.error(new Error("gzrs: the service's response body failed"));
           else stream?.controller.close();
@@ -500,6 +521,7 @@ export class WasmService {
       ended();
     }
     this.#streams.clear();
+    this.#held.clear();
     for (const task of [...this.#bodies.keys()]) this.#stopReading(task);
     this.#scheduled.clear();
     this.#finished = undefined;

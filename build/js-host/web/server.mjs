@@ -63,7 +63,8 @@ async function readBody(req) {
 
 /**
  * Sends `response`: a body of known length in one write, one still being produced chunk by
- * chunk as it comes (each written at once), until it ends or `gone` aborts.
+ * chunk as it comes (each written at once, the next read only once the client has taken enough),
+ * until it ends or `gone` aborts.
  */
 async function send(res, response, gone) {
   const headers = {};
@@ -96,9 +97,23 @@ async function send(res, response, gone) {
       return res.destroy();
     }
     if (chunk.done) return res.end();
-    res.write(chunk.value);
+    // Written at once; the next read waits while the client has enough unread (backpressure).
+    if (!res.write(chunk.value)) await drained(res);
     next = reader.read();
   }
+}
+
+/** Settles once `res` can take more, or is closed. */
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 server.listen(port, host, () => {

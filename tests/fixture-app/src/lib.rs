@@ -89,6 +89,12 @@ pub fn app() -> Router {
             "/stream/live-count",
             get(|| async { LIVE.load(Ordering::SeqCst).to_string() }),
         )
+        // `mib` MiB as fast as the client takes them, and how much of it was produced so far.
+        .route("/stream/fast/{mib}", get(fast))
+        .route(
+            "/stream/produced",
+            get(|| async { PRODUCED.load(Ordering::SeqCst).to_string() }),
+        )
         .route("/stream/fail", get(|| async { failing(false) }))
         .route("/stream/panic", get(|| async { failing(true) }))
         // A body with no content type, which no front may add one to.
@@ -245,6 +251,24 @@ async fn events(Query(Events { n, ms }): Query<Events>) -> Response {
         Body::from_stream(events),
     )
         .into_response()
+}
+
+/// Bytes `/stream/fast` has produced, over all its requests.
+static PRODUCED: AtomicUsize = AtomicUsize::new(0);
+
+/// `mib` MiB in 64 KiB frames, each produced as soon as the previous one is taken.
+async fn fast(Path(mib): Path<usize>) -> Response {
+    const FRAME: usize = 64 * 1024;
+    let frames = futures_util::stream::unfold(0, move |i| async move {
+        if i == mib * 1024 * 1024 / FRAME {
+            return None;
+        }
+        // Not ready at once: a frame is made when it is asked for, as a file or a socket is read.
+        tokio::task::yield_now().await;
+        PRODUCED.fetch_add(FRAME, Ordering::SeqCst);
+        Some((Ok::<_, std::io::Error>(vec![b'z'; FRAME]), i + 1))
+    });
+    Body::from_stream(frames).into_response()
 }
 
 /// Spawned work that has finished.
