@@ -83,7 +83,8 @@ impl Size {
         if bytes == 0 {
             bail!("[package.metadata.gzrs] request-body-limit must be above 0 bytes");
         }
-        usize::try_from(bytes).map_err(|_| anyhow!("[package.metadata.gzrs] request-body-limit is too large"))
+        usize::try_from(bytes)
+            .map_err(|_| anyhow!("[package.metadata.gzrs] request-body-limit is too large"))
     }
 }
 
@@ -240,7 +241,11 @@ impl Config {
                 .unwrap_or_else(|| crate_name.to_upper_camel_case()),
             method: raw.method.unwrap_or_else(|| "api".into()),
             function: raw.function.unwrap_or_else(|| "app".into()),
-            request_body_limit: raw.request_body_limit.as_ref().map(Size::bytes).transpose()?,
+            request_body_limit: raw
+                .request_body_limit
+                .as_ref()
+                .map(Size::bytes)
+                .transpose()?,
         };
         for (key, value) in [
             ("class", &config.class),
@@ -339,7 +344,10 @@ mod tests {
         assert_eq!(limit(serde_json::json!(1024)).unwrap(), Some(1024));
         assert_eq!(limit(serde_json::json!("10 MiB")).unwrap(), Some(10 << 20));
         assert_eq!(limit(serde_json::json!("512KiB")).unwrap(), Some(512 << 10));
-        assert_eq!(limit(serde_json::json!("1 GB")).unwrap(), Some(1_000_000_000));
+        assert_eq!(
+            limit(serde_json::json!("1 GB")).unwrap(),
+            Some(1_000_000_000)
+        );
         let wrong = limit(serde_json::json!("ten megabytes")).unwrap_err();
         assert!(wrong.to_string().contains("\"10 MiB\""), "{wrong}");
         assert!(limit(serde_json::json!(0)).is_err());

@@ -91,6 +91,10 @@ impl ResponseObject {
             (false, false) => ResponseBody::Binary(body),
         };
         for name in HOP_BY_HOP {
+            // A 101's `connection: upgrade` is the answer itself (a WebSocket's handshake).
+            if name == "connection" && parts.status == StatusCode::SWITCHING_PROTOCOLS {
+                continue;
+            }
             parts.headers.remove(name);
         }
         Self {

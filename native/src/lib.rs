@@ -112,14 +112,9 @@ where
     B: http_body::Body + 'static,
     B::Error: Display,
 {
-    // Before anything else: a damaged or stale executable must not serve.
-    if let Err(why) = integrity::check() {
-        eprintln!("{why}");
-        return ExitCode::from(integrity::CORRUPT_EXIT);
-    }
-    let service = {
-        let _scoped = gzrs_platform::log::scoped();
-        build()
+    let service = match built(build) {
+        Ok(service) => service,
+        Err(code) => return code,
     };
     let target = Target {
         class,
@@ -127,6 +122,68 @@ where
         methods,
     };
     main(service, target)
+}
+
+/// [`start_class`] for the container server (`--platform server`), with a service whose futures
+/// are `Send`: it serves HTTP on every core. The generated `main` of the server calls this, or
+/// [`start_class`] when the service's futures are not `Send` (it then runs on one thread).
+#[cfg(feature = "server")]
+pub fn start_server<F, S, B>(
+    build: F,
+    class: &'static str,
+    method: &'static str,
+    methods: &'static [&'static str],
+) -> ExitCode
+where
+    F: FnOnce() -> S,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+    S::Error: Display,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Display,
+{
+    let service = match built(build) {
+        Ok(service) => service,
+        Err(code) => return code,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    if role(&args, runtime_api.as_deref()) != Role::Http {
+        let target = Target {
+            class,
+            http_method: method,
+            methods,
+        };
+        return main(service, target);
+    }
+    prepare();
+    finish(
+        http_server::run_threaded(service, class).map_err(Into::into),
+        class,
+    )
+}
+
+/// The service `build` makes, once the executable has checked its own bytes (a damaged or stale
+/// executable must not serve). While it is built the console logger is this thread's default only.
+fn built<F: FnOnce() -> S, S>(build: F) -> Result<S, ExitCode> {
+    if let Err(why) = integrity::check() {
+        eprintln!("{why}");
+        return Err(ExitCode::from(integrity::CORRUPT_EXIT));
+    }
+    let _scoped = gzrs_platform::log::scoped();
+    Ok(build())
+}
+
+/// The exit code for how serving ended, said on stderr when it failed.
+fn finish(result: Result<(), Box<dyn std::error::Error + Send + Sync>>, class: &str) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gzrs: the native service `{class}` stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs `service` as the class `target`: the trap when a Lambda Runtime API is present, the
@@ -157,13 +214,7 @@ where
             return ExitCode::from(2);
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("gzrs: the native service `{class}` stopped: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    finish(result, class)
 }
 
 #[cfg(test)]
@@ -190,4 +241,11 @@ mod tests {
         assert!(http(role(&args(&["--http"]), Some("127.0.0.1:9001"))));
         assert!(matches!(role(&args(&["--sidecar"]), None), Role::Usage(_)));
     }
+}
+
+/// An axum `Router` is served on every core: its futures are `Send`.
+#[cfg(all(test, feature = "server"))]
+#[allow(dead_code)]
+fn an_axum_router_is_served_threaded() -> ExitCode {
+    start_server(axum::Router::new, "A", "api", &[])
 }

@@ -30,23 +30,19 @@ where
     .await
 }
 
-/// [`answer`] for a platform that streams: a body that is not complete at once comes back as its
-/// head, the bytes ready so far and the rest (see `gzrs_core::call_streamed`). A panic before
-/// the head answers 500 as in [`answer`]; one while the rest is sent ends that body with an
-/// error (the HTTP server's body, which catches it).
+/// [`answer`] for a platform that streams, from a request already made: a body that is not
+/// complete at once comes back as its head, the bytes ready so far and the rest (see
+/// `gzrs_core::call_streamed`). A panic before the head answers 500 as in [`answer`]; one while
+/// the rest is sent ends that body with an error (the HTTP server's body, which catches it).
 #[cfg(feature = "server")]
-pub async fn answer_streamed<S, B>(
-    service: S,
-    object: RequestObject,
-    body: gzrs_core::RequestBody,
-) -> gzrs_core::Streamed<B>
+pub async fn answer_streamed<S, B>(service: S, request: Request<Body>) -> gzrs_core::Streamed<B>
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Display,
     B: http_body::Body,
     B::Error: Display,
 {
-    let call = gzrs_core::call_object_streamed(service, object, body);
+    let call = gzrs_core::call_streamed(service, request);
     unless_it_panics(call, gzrs_core::Streamed::Whole).await
 }
 

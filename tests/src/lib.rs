@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod frontend;
 pub mod lambda;
 pub mod local;
+pub mod server;
 pub mod standalone;
 pub mod streams;
 pub mod upstream;

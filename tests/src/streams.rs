@@ -109,7 +109,9 @@ fn check_backpressure(agent: &Agent, base: &str) -> Vec<String> {
     let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
     let mut first = vec![0u8; 64 * 1024];
     if let Err(error) = reader.read_exact(&mut first) {
-        return vec![format!("[backpressure] the first bytes did not arrive: {error}")];
+        return vec![format!(
+            "[backpressure] the first bytes did not arrive: {error}"
+        )];
     }
     std::thread::sleep(Duration::from_millis(1500));
     let while_paused = produced().saturating_sub(before);
@@ -304,9 +306,10 @@ pub fn check_request_streaming(server: &impl Server, base: &str) -> Vec<String> 
     const PAUSE: Duration = Duration::from_millis(600);
     let mut problems = Vec::new();
     let address = base.trim_start_matches("http://").trim_end_matches('/');
-    let chunked = |path: &str, send: &mut dyn FnMut(&mut std::net::TcpStream) -> std::io::Result<()>| {
-        raw_chunked_post(address, path, send)
-    };
+    let chunked =
+        |path: &str, send: &mut dyn FnMut(&mut std::net::TcpStream) -> std::io::Result<()>| {
+            raw_chunked_post(address, path, send)
+        };
     match chunked("/upload/frames", &mut |stream| {
         write_chunk(stream, b"first")?;
         std::thread::sleep(PAUSE);
@@ -361,7 +364,11 @@ pub fn check_request_streaming(server: &impl Server, base: &str) -> Vec<String> 
             other.map(|(status, body)| (status, body.chars().take(200).collect::<String>()))
         )),
     }
-    problems.extend(check_served_after(server, &http_agent(), "a streamed body past the limit"));
+    problems.extend(check_served_after(
+        server,
+        &http_agent(),
+        "a streamed body past the limit",
+    ));
     problems
 }
 
@@ -405,7 +412,10 @@ fn raw_chunked_post(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("no status in {head:?}"))?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()

@@ -9,6 +9,9 @@ use gzrs_tests::checks::{
     check_cases, check_concurrently, check_limits, check_no_content_type_added,
     check_panic_recovery, Front, Server,
 };
+use gzrs_tests::server::{
+    check_every_core, check_graceful_stop, check_timeouts, check_websocket, Executable, Http2,
+};
 use gzrs_tests::streams::{
     check_background_work, check_request_streaming, check_streaming, check_waiting_requests,
 };
@@ -25,6 +28,16 @@ fn check_runtime(runtime: &str) {
     problems.extend(check_waiting_requests(&local.url("")));
     problems.extend(check_background_work(&local.url("")));
     problems.extend(check_request_streaming(&local, &local.url("")));
+    if runtime == NATIVE_SERVER {
+        let address = local.url("").trim_start_matches("http://").to_string();
+        problems.extend(check_every_core(&local.url("")));
+        problems.extend(check_cases(
+            &Http2 { address: &address },
+            "tests/fixture-app",
+            &fixture_corpus(),
+        ));
+        problems.extend(check_websocket(&address));
+    }
     let (front, start_line) = match runtime {
         NATIVE_SERVER => (
             Front::NativeServer,
@@ -76,6 +89,33 @@ fn the_corpus_on_workerd() {
 #[test]
 fn the_corpus_on_the_native_server() {
     check_runtime(NATIVE_SERVER);
+}
+
+/// The server's executable, run as a container runs it: a slow client is cut off at the header
+/// timeout, an idle connection closed at the idle timeout, and SIGTERM lets the requests in flight
+/// finish, refuses new connections and exits 0.
+#[test]
+fn the_native_server_times_out_slow_clients_and_stops_gracefully() {
+    let out = gzrs_tests::repo_root().join("target/gzrs-tests/server-fixture");
+    let built = std::process::Command::new(gzrs_tests::gzrs())
+        .args(["build", "--platform", "server", "--arch", "x86_64", "--out"])
+        .arg(&out)
+        .arg(gzrs_tests::repo_root().join("tests/fixture-app"))
+        .output()
+        .expect("run gzrs build");
+    assert!(
+        built.status.success(),
+        "gzrs build --platform server failed:\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let binary = out.join("service-amd64");
+    let timeouts = [("GZRS_HEADER_TIMEOUT", "1s"), ("GZRS_IDLE_TIMEOUT", "1s")];
+    let server = Executable::start(&binary, &timeouts);
+    let mut problems = check_timeouts(&server);
+    drop(server);
+    let server = Executable::start(&binary, &[("GZRS_SHUTDOWN_TIMEOUT", "5s")]);
+    problems.extend(check_graceful_stop(server));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// Under `--base-path /api` the routes answer under `/api` (the root too) and nothing else does,

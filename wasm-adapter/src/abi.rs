@@ -146,11 +146,20 @@ pub extern "C" fn gzrs_start(task: u32, ptr: *mut u8, meta_len: usize, body_len:
 /// reads it (`request_body_read`, [`gzrs_body_chunk`], [`gzrs_body_end`]). A body past `limit`
 /// bytes ends with the error axum's extractors answer 413 for.
 #[no_mangle]
-pub extern "C" fn gzrs_start_streamed(task: u32, ptr: *mut u8, meta_len: usize, limit: usize) -> u32 {
+pub extern "C" fn gzrs_start_streamed(
+    task: u32,
+    ptr: *mut u8,
+    meta_len: usize,
+    limit: usize,
+) -> u32 {
     // SAFETY: as in `gzrs_start`, with no body bytes after the head.
     let meta = unsafe { Vec::from_raw_parts(ptr, meta_len, meta_len.max(1)) };
     let body = gzrs_core::Body::streaming(crate::request_body::FedBody::new(task), limit);
-    u32::from(crate::start(task, &meta, gzrs_core::RequestBody::Streaming(body)))
+    u32::from(crate::start(
+        task,
+        &meta,
+        gzrs_core::RequestBody::Streaming(body),
+    ))
 }
 
 /// The next chunk of task `task`'s streamed request body, in the buffer at `ptr` (from

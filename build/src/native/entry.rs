@@ -17,11 +17,13 @@ use crate::progress::Step;
 use crate::user_crate::{LambdaHttp, UserCrate};
 
 /// Which entry the executable gets: Genezio's (the trap on a Lambda, the sidecar elsewhere) or
-/// the container server's (gzrs-native's HTTP server, behind its `server` feature).
+/// the container server's (gzrs-native's HTTP server, behind its `server` feature), on every
+/// core or, for a service whose futures are not `Send`, on one thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     Genezio,
     Server,
+    OneThreadServer,
 }
 
 /// The crate that turns the user's library into an executable: one `main` that calls
@@ -30,7 +32,7 @@ pub enum Entry {
 /// builds stay in cargo's cache side by side.
 pub fn entry_prefix(entry: Entry) -> &'static str {
     match entry {
-        Entry::Server => "gzrs-server",
+        Entry::Server | Entry::OneThreadServer => "gzrs-server",
         Entry::Genezio => "gzrs-native",
     }
 }
@@ -38,7 +40,7 @@ pub fn entry_prefix(entry: Entry) -> &'static str {
 pub fn write_entry_crate(krate: &UserCrate, work: &Path, entry: Entry) -> Result<PathBuf> {
     let prefix = entry_prefix(entry);
     let (folder, native) = match entry {
-        Entry::Server => (
+        Entry::Server | Entry::OneThreadServer => (
             "server-entry",
             with_features(&gzrs_dependency("native"), &["server"]),
         ),
@@ -108,25 +110,27 @@ debug = false
         ),
         None => (krate.service_builder(), String::new()),
     };
-    let start = match &krate.typed {
-        None => format!(
-            "gzrs_native::start({}, {:?}, {:?})",
-            builder,
-            krate.config.class,
-            krate.config.method
-        ),
-        // The trap answers JSON-RPC and cron events for these methods itself.
-        Some(typed) => format!(
-            "gzrs_native::start_class(\n        {},\n        {:?},\n        {:?},\n        &{:?},\n    )",
-            builder,
-            krate.config.class,
-            krate.config.method,
-            typed.methods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>()
-        ),
-    };
+    // The trap answers JSON-RPC and cron events for the typed methods itself.
+    let methods: Vec<&str> = krate
+        .typed
+        .iter()
+        .flat_map(|typed| &typed.methods)
+        .map(|m| m.name.as_str())
+        .collect();
+    let start = format!(
+        "gzrs_native::{}(\n        {},\n        {:?},\n        {:?},\n        &{:?},\n    )",
+        match entry {
+            Entry::Server => "start_server",
+            Entry::Genezio | Entry::OneThreadServer => "start_class",
+        },
+        builder,
+        krate.config.class,
+        krate.config.method,
+        methods
+    );
     // The server takes bodies as they stream, up to the service's limit.
     let limit = match entry {
-        Entry::Server => format!(
+        Entry::Server | Entry::OneThreadServer => format!(
             "gzrs_native::http_server::limit_request_bodies({});\n    ",
             krate.config.streamed_body_limit()
         ),

@@ -16,6 +16,22 @@ pub use arch::Arch;
 pub use entry::Entry;
 use entry::{compile, entry_prefix, write_entry_crate};
 
+/// Why the compiler refused to serve the service on every core, when that is the reason the
+/// server's entry failed: its first "cannot be sent/shared between threads safely".
+fn not_send(log: &str) -> Option<String> {
+    log.lines()
+        .find(|line| {
+            line.contains("cannot be sent between threads safely")
+                || line.contains("cannot be shared between threads safely")
+        })
+        .map(|line| {
+            let line = line.trim();
+            line.strip_prefix("error[E0277]: ")
+                .unwrap_or(line)
+                .to_owned()
+        })
+}
+
 /// The executable's name inside the backend's `gzrs/` folder.
 pub fn binary_name(arch: Arch) -> String {
     format!("service-{}", arch.genezio_name())
@@ -47,7 +63,8 @@ pub fn build(
     }
     let work = krate.target_dir.join("gzrs");
     let bin = format!("{}-{}", entry_prefix(entry), krate.name);
-    let entry = write_entry_crate(krate, &work, entry)?;
+    let mut entry = entry;
+    let mut entry_dir = write_entry_crate(krate, &work, entry)?;
     let mut files = Vec::new();
     for arch in archs {
         let triple = arch.triple();
@@ -56,7 +73,32 @@ pub fn build(
             "Compiling {} for {triple} (cargo build --release)",
             krate.name
         ));
-        let binary = compile(&entry, &work.join("cargo"), arch, &bin, verbose, &step)?;
+        let target_dir = work.join("cargo");
+        let binary = match compile(&entry_dir, &target_dir, arch, &bin, verbose, &step) {
+            Ok(binary) => binary,
+            Err(error) if entry == Entry::Server => {
+                // Its log, to read why: a verbose build printed it instead (the second try
+                // stops at the same error, everything before it built).
+                let log = match verbose {
+                    true => compile(&entry_dir, &target_dir, arch, &bin, false, &step)
+                        .err()
+                        .map_or_else(String::new, |e| e.to_string()),
+                    false => error.to_string(),
+                };
+                let Some(reason) = not_send(&log) else {
+                    return Err(error);
+                };
+                progress::info(&format!(
+                    "the server runs `{}` on one thread, not on every core: its futures are not Send ({reason}). \
+                     Hold only Send values across `.await` (Arc and tokio's Mutex rather than Rc and RefCell) to serve on every core.",
+                    krate.name
+                ));
+                entry = Entry::OneThreadServer;
+                entry_dir = write_entry_crate(krate, &work, entry)?;
+                compile(&entry_dir, &target_dir, arch, &bin, verbose, &step)?
+            }
+            Err(error) => return Err(error),
+        };
         step.done();
         let bytes =
             fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -24,8 +25,15 @@ pub fn app() -> Router {
     if std::env::var_os("GZRS_FIXTURE_CRASH_AT_INIT").is_some() {
         panic!("the fixture crashed at init, as GZRS_FIXTURE_CRASH_AT_INIT asked");
     }
-    Router::new()
+    // One count for the whole process: the server builds `app()` once, for every thread.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
         .route("/", get(|| async { "fixture root" }))
+        .route(
+            "/count",
+            get(move || async move { (hits.fetch_add(1, Ordering::SeqCst) + 1).to_string() }),
+        )
+        .route("/cpu/{ms}", get(cpu))
         .route("/users/{id}/posts/{post}", get(user_post))
         .route("/query", get(query))
         .route(
@@ -105,7 +113,45 @@ pub fn app() -> Router {
         // For the tests that kill the service mid-request: a request that never completes, and
         // the process that serves (native mode only: wasm32 has no processes).
         .route("/hang", get(std::future::pending::<()>))
-        .route("/pid", get(pid))
+        .route("/pid", get(pid));
+    #[cfg(not(target_family = "wasm"))]
+    let router = router.route("/ws", get(websocket::echo));
+    router
+}
+
+/// Busy for `ms` milliseconds of CPU, as a handler that computes is.
+async fn cpu(Path(ms): Path<u64>) -> String {
+    let started = std::time::Instant::now();
+    let mut x: u64 = 1;
+    while started.elapsed() < Duration::from_millis(ms) {
+        for _ in 0..10_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+        }
+    }
+    format!("busy {ms} ms ({})", x % 10)
+}
+
+/// axum's WebSocket echo: each text or binary message comes back as it was; a close is answered.
+#[cfg(not(target_family = "wasm"))]
+mod websocket {
+    use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+    use axum::response::Response;
+
+    pub async fn echo(upgrade: WebSocketUpgrade) -> Response {
+        upgrade.on_upgrade(|mut socket: WebSocket| async move {
+            while let Some(Ok(message)) = socket.recv().await {
+                // A close is answered by the socket itself, on the next `recv`.
+                if matches!(message, Message::Close(_)) {
+                    continue;
+                }
+                if socket.send(message).await.is_err() {
+                    break;
+                }
+            }
+        })
+    }
 }
 
 async fn user_post(Path((id, post)): Path<(u64, String)>) -> Json<Value> {
@@ -215,7 +261,11 @@ async fn frames(body: Body) -> String {
             Ok(bytes) if bytes.is_empty() => {}
             Ok(bytes) => {
                 let first = *first.get_or_insert_with(std::time::Instant::now);
-                lines += &format!("{} bytes at {} ms\n", bytes.len(), first.elapsed().as_millis());
+                lines += &format!(
+                    "{} bytes at {} ms\n",
+                    bytes.len(),
+                    first.elapsed().as_millis()
+                );
             }
             Err(error) => {
                 lines += &format!("error: {error}\n");
