@@ -118,6 +118,44 @@ fn the_native_server_times_out_slow_clients_and_stops_gracefully() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// A service that is not `Send` (its state an `Rc`) still builds for the server: gzrs says why it
+/// runs on one thread, and it serves, its state kept between requests.
+#[test]
+fn a_service_that_is_not_send_is_served_on_one_thread() {
+    let out = gzrs_tests::repo_root().join("target/gzrs-tests/server-one-thread");
+    let built = std::process::Command::new(gzrs_tests::gzrs())
+        .args(["build", "--platform", "server", "--arch", "x86_64", "--out"])
+        .arg(&out)
+        .arg(gzrs_tests::repo_root().join("tests/fixture-one-thread"))
+        .output()
+        .expect("run gzrs build");
+    let said = String::from_utf8_lossy(&built.stderr);
+    assert!(built.status.success(), "gzrs build failed:\n{said}");
+    assert!(
+        said.contains("runs `fixture-one-thread` on one thread")
+            && said.contains("cannot be sent between threads safely"),
+        "the build did not say why the service runs on one thread:\n{said}"
+    );
+    let server = Executable::start(&out.join("service-amd64"), &[]);
+    let agent = http_agent();
+    let visits: Vec<String> = (0..2)
+        .map(|_| {
+            agent
+                .get(format!("http://{}/", server.address))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_to_string().ok())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(visits, ["visit 1", "visit 2"], "{}", server.log());
+    assert!(
+        server.log().contains("(1 thread: the service or its futures are not Send;"),
+        "{}",
+        server.log()
+    );
+}
+
 /// Under `--base-path /api` the routes answer under `/api` (the root too) and nothing else does,
 /// through the fetch handler and the native server.
 #[test]

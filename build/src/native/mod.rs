@@ -89,7 +89,7 @@ pub fn build(
                     return Err(error);
                 };
                 progress::info(&format!(
-                    "the server runs `{}` on one thread, not on every core: its futures are not Send ({reason}). \
+                    "the server runs `{}` on one thread, not on every core: the service or its futures are not Send ({reason}). \
                      Hold only Send values across `.await` (Arc and tokio's Mutex rather than Rc and RefCell) to serve on every core.",
                     krate.name
                 ));

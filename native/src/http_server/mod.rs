@@ -154,7 +154,7 @@ where
         .build()?;
     let builder = builder(LocalExecutor);
     let tasks = tokio::task::LocalSet::new();
-    let threads = "1 thread: the service's futures are not Send";
+    let threads = "1 thread: the service or its futures are not Send";
     tasks.block_on(
         &runtime,
         serve(&config, class, threads, |stream, graceful| {
