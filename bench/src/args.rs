@@ -48,8 +48,10 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Provider::Both)]
     pub provider: Provider,
     /// Where to measure: `genezio` (both providers' models, with a TypeScript class as the
-    /// floor) or `web` (on each JavaScript runtime: the wasm fetch handler, the native server,
-    /// and a JavaScript fetch handler with the same routes as the floor).
+    /// floor), `web` (on each JavaScript runtime: the wasm fetch handler, the native server,
+    /// and a JavaScript fetch handler with the same routes as the floor) or `server` (the server
+    /// executable beside the same app() under axum::serve, driven by wrk at 1 and 64
+    /// connections; GET routes, e.g. `--routes /,/sleep/20`).
     #[arg(long, value_enum, default_value_t = PlatformName::Genezio)]
     pub platform: PlatformName,
     /// With `--platform web`: the runtimes to measure on, comma-separated.

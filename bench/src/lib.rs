@@ -6,6 +6,8 @@
 //! every figure is also given as a ratio to the floor, measured in the same run.
 //!
 //! `--url NAME=URL` measures deployed endpoints instead (warm latency and throughput).
+//! `--platform web` measures the fetch handler on each JavaScript runtime, `--platform server`
+//! the server executable beside the same `app()` under `axum::serve`.
 
 mod args;
 mod cloud;
@@ -18,6 +20,7 @@ mod null_runtime;
 mod progress;
 mod remote;
 mod report;
+mod server;
 mod stats;
 mod web;
 
@@ -64,7 +67,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     } else if args.platform == PlatformName::Web {
         web::run(&args, routes)?
     } else if args.platform == PlatformName::Server {
-        bail!("gzrs bench --platform web measures the native server beside the fetch handlers")
+        return server::run(&args, routes);
     } else {
         let mut reports = Vec::new();
         if matches!(args.provider, Provider::Aws | Provider::Both) {

@@ -150,7 +150,9 @@ fn a_service_that_is_not_send_is_served_on_one_thread() {
         .collect();
     assert_eq!(visits, ["visit 1", "visit 2"], "{}", server.log());
     assert!(
-        server.log().contains("(1 thread: the service or its futures are not Send;"),
+        server
+            .log()
+            .contains("(1 thread: the service or its futures are not Send;"),
         "{}",
         server.log()
     );

@@ -66,12 +66,10 @@ gzrs-native = {native}
 {class}{lambda}
 [workspace]
 
-# Small (the executable is read on every cold start). `z` rather than `s`: 45 KB less for arm64
-# with no difference a sidecar round trip could measure (both about 35 us), since a request's
-# time is in syscalls and wake-ups. Unwinding stays on: a panicking handler answers 500 and the
-# loop keeps serving.
+{profile_why}
 [profile.release]
-opt-level = "z"
+opt-level = {opt_level}
+# Unwinding stays on: a panicking handler answers 500 and the server keeps serving.
 lto = true
 codegen-units = 1
 panic = "unwind"
@@ -81,6 +79,14 @@ debug = false
         name = krate.name,
         path = toml_string(krate.dir()),
         native = native,
+        profile_why = match entry {
+            Entry::Genezio => "# Small (the executable is read on every cold start). `z` rather than `s`: 45 KB less for arm64\n# with no difference a sidecar round trip could measure (both about 35 us), since a request's\n# time is in syscalls and wake-ups.",
+            Entry::Server | Entry::OneThreadServer => "# Fast: a server lives long, and its requests' time is the service's and hyper's code.",
+        },
+        opt_level = match entry {
+            Entry::Genezio => "\"z\"",
+            Entry::Server | Entry::OneThreadServer => "3",
+        },
         class = krate.class_dependency(),
         lambda = match &krate.lambda_http {
             // The service's own lambda_http (the lockfile keeps the version), and what setting
