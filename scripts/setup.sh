@@ -29,7 +29,8 @@ done
 # the C code of crates like ring for arm64; binaryen's wasm-opt shrinks the wasm module (gzrs
 # builds without it, with a warning); cmake, autoconf, automake, libtool and g++ build
 # aws-lambda-ric (AWS's Node runtime client) from source; clang, lld, llvm (llvm-ar) and
-# wasi-libc compile the C code of crates like ring and zstd-sys for wasm mode.
+# wasi-libc compile the C code of crates like ring and zstd-sys for wasm mode; wrk drives
+# `gzrs bench --platform server`.
 missing=()
 command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
 command -v clang >/dev/null 2>&1 || missing+=(clang lld)
@@ -37,6 +38,7 @@ command -v llvm-ar >/dev/null 2>&1 || missing+=(llvm)
 [ -f /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc libclang-rt-dev-wasm32)
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 for tool in cmake autoconf automake libtool g++ make; do
   package="$tool"
   [ "$tool" = libtool ] && { command -v libtoolize >/dev/null 2>&1 && continue; package=libtool; }

@@ -23,7 +23,7 @@ mod error;
 pub mod function_url;
 pub mod lambda;
 pub mod limits;
-mod request;
+pub mod request;
 mod response;
 pub mod rpc;
 mod service;

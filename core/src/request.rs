@@ -168,7 +168,12 @@ impl RequestObject {
         })?;
 
         if let Some(headers) = &self.headers {
-            limits::check_headers(headers.0.iter().map(|(n, v)| (n.as_str(), v.as_slice())))?;
+            limits::check_headers(
+                headers
+                    .0
+                    .iter()
+                    .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.len()))),
+            )?;
         }
         let (body, whole_len) = match body {
             RequestBody::Raw(raw) => {
@@ -211,6 +216,63 @@ impl RequestObject {
         }
         Ok(request)
     }
+}
+
+/// A request as an HTTP server received it (hyper's), with the meaning the other hosts give
+/// theirs: the limits on its target and headers, the base path it is served under, a class's
+/// JSON-RPC beside the routes, and a whole body's framing made true. Its version and extensions
+/// (an upgrade's handle) are kept, and an HTTP/2 request's authority becomes its `host`, as a
+/// service reading `Host` expects. Unlike [`RequestObject::into_http_with`], nothing is
+/// converted to text and back: the server's hot path.
+pub fn received(
+    parts: http::request::Parts,
+    body: RequestBody,
+    base_path: Option<&str>,
+) -> Result<Request<Body>, ContractError> {
+    let http::request::Parts {
+        method,
+        uri,
+        version,
+        mut headers,
+        extensions,
+        ..
+    } = parts;
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    limits::check_url(target)?;
+    let under_base = base_path.is_some_and(|base| !base.trim_end_matches('/').is_empty());
+    let served = if under_base {
+        let target = under_base_path(target, base_path)?;
+        target.parse().map_err(|e| {
+            ContractError::bad_request(format!("invalid request path {target:?}: {e}"))
+        })?
+    } else {
+        uri.clone()
+    };
+    limits::check_headers(headers.iter().map(|(n, v)| (n.as_str(), v.len())))?;
+    if !headers.contains_key(http::header::HOST) {
+        if let Some(host) = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        {
+            headers.insert(http::header::HOST, host);
+        }
+    }
+    let body = match body {
+        RequestBody::Raw(raw) => {
+            let body = raw.unwrap_or_default();
+            frame_body(&mut headers, body.len());
+            Body::new(body)
+        }
+        RequestBody::Streaming(body) => body,
+    };
+    let mut request = Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = served;
+    *request.version_mut() = version;
+    *request.headers_mut() = headers;
+    *request.extensions_mut() = extensions;
+    request.extensions_mut().insert(crate::rpc::RpcEndpoint);
+    Ok(request)
 }
 
 /// The target the service sees for `url` served under `base` (no base: `url` itself). A path
@@ -396,6 +458,51 @@ mod tests {
 
     async fn body_of(req: Request<Body>) -> Vec<u8> {
         req.into_body().collect().await.unwrap().to_bytes().to_vec()
+    }
+
+    fn received_as(
+        request: http::request::Builder,
+        body: &'static str,
+        base: Option<&str>,
+    ) -> Result<Request<Body>, ContractError> {
+        let (parts, ()) = request.body(()).unwrap().into_parts();
+        received(parts, RequestBody::Raw(Some(Bytes::from(body))), base)
+    }
+
+    #[tokio::test]
+    async fn a_received_request_keeps_what_it_was_sent_with_under_the_base_path() {
+        let request = received_as(
+            Request::post("http://example.com:8080/api/users/7?x=1")
+                .version(http::Version::HTTP_2)
+                .header("content-length", "99")
+                .extension(7u8),
+            "hello",
+            Some("/api/"),
+        )
+        .unwrap();
+        assert_eq!(request.uri(), "/users/7?x=1");
+        assert_eq!(request.version(), http::Version::HTTP_2);
+        // HTTP/2's authority as the host; the whole body's framing made true.
+        assert_eq!(request.headers()["host"], "example.com:8080");
+        assert_eq!(request.headers()["content-length"], "5");
+        assert_eq!(request.extensions().get::<u8>(), Some(&7));
+        assert!(request
+            .extensions()
+            .get::<crate::rpc::RpcEndpoint>()
+            .is_some());
+        assert_eq!(body_of(request).await, b"hello");
+
+        let outside = received_as(Request::get("/elsewhere"), "", Some("/api")).unwrap_err();
+        assert_eq!(outside.status, http::StatusCode::NOT_FOUND);
+        let long = format!("/{}", "a".repeat(limits::MAX_URL_BYTES));
+        let too_long = received_as(Request::get(long.as_str()), "", None).unwrap_err();
+        assert_eq!(too_long.status, http::StatusCode::BAD_REQUEST);
+        let big = "v".repeat(limits::MAX_HEADER_BYTES);
+        let too_big = received_as(Request::get("/").header("x", big.as_str()), "", None);
+        assert_eq!(
+            too_big.unwrap_err().status,
+            http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        );
     }
 
     #[test]

@@ -34,6 +34,14 @@ impl ResponseBody {
             ResponseBody::Binary(bytes) => bytes,
         }
     }
+
+    /// The body's bytes, taken over without a copy.
+    pub fn into_bytes(self) -> Bytes {
+        match self {
+            ResponseBody::Text(text) => Bytes::from(text),
+            ResponseBody::Binary(bytes) => bytes,
+        }
+    }
 }
 
 /// Headers the host computes itself; passing the service's copy on could contradict it.

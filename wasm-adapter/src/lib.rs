@@ -86,7 +86,12 @@ where
 {
     std::panic::set_hook(Box::new(|info| {
         // The client gets the panic's message; the log also gets where it happened.
-        let message = info.payload_as_str().unwrap_or("the service panicked");
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("the service panicked");
         abi::panicked(message, &info.to_string());
     }));
     let service = {

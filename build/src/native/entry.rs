@@ -37,12 +37,27 @@ pub fn entry_prefix(entry: Entry) -> &'static str {
     }
 }
 
-pub fn write_entry_crate(krate: &UserCrate, work: &Path, entry: Entry) -> Result<PathBuf> {
+/// `threaded_allocator`: the server on every core gets gzrs-native's `ThreadedAllocator` (C
+/// code: only when there is a C compiler for every target), the others its `Allocator`.
+pub fn write_entry_crate(
+    krate: &UserCrate,
+    work: &Path,
+    entry: Entry,
+    threaded_allocator: bool,
+) -> Result<PathBuf> {
     let prefix = entry_prefix(entry);
+    let threaded_allocator = threaded_allocator && entry == Entry::Server;
     let (folder, native) = match entry {
         Entry::Server | Entry::OneThreadServer => (
             "server-entry",
-            with_features(&gzrs_dependency("native"), &["server"]),
+            with_features(
+                &gzrs_dependency("native"),
+                if threaded_allocator {
+                    &["server", "mimalloc"]
+                } else {
+                    &["server"]
+                },
+            ),
         ),
         Entry::Genezio => ("native-entry", gzrs_dependency("native")),
     };
@@ -103,6 +118,8 @@ debug = false
     // gzrs-native's allocator, unless the service chose its own (two would not link).
     let allocator = if declares_global_allocator(&krate.dir().join("src")) {
         ""
+    } else if threaded_allocator {
+        "#[global_allocator]\nstatic ALLOCATOR: gzrs_native::ThreadedAllocator = gzrs_native::ThreadedAllocator;\n\n"
     } else {
         "#[global_allocator]\nstatic ALLOCATOR: gzrs_native::Allocator = gzrs_native::Allocator;\n\n"
     };
@@ -264,6 +281,12 @@ fn c_compilers(arch: Arch) -> Vec<&'static str> {
     }
 }
 
+/// Whether C code can be compiled for `arch`: a compiler the user chose, or one found.
+pub(super) fn compiles_c(arch: Arch) -> bool {
+    std::env::var_os(format!("CC_{}", arch.triple().replace('-', "_"))).is_some()
+        || c_compiler(arch).is_some()
+}
+
 fn c_compiler(arch: Arch) -> Option<&'static str> {
     c_compilers(arch)
         .into_iter()
@@ -324,11 +347,16 @@ mod tests {
         dir
     }
 
-    fn generated_main(krate: &tempfile::TempDir) -> String {
+    fn generated(krate: &tempfile::TempDir, entry: Entry, compiles_c: bool) -> (String, String) {
         let user = UserCrate::load(krate.path()).unwrap();
         let work = tempfile::tempdir().unwrap();
-        let entry = write_entry_crate(&user, work.path(), Entry::Genezio).unwrap();
-        fs::read_to_string(entry.join("src/main.rs")).unwrap()
+        let entry = write_entry_crate(&user, work.path(), entry, compiles_c).unwrap();
+        let read = |file: &str| fs::read_to_string(entry.join(file)).unwrap();
+        (read("src/main.rs"), read("Cargo.toml"))
+    }
+
+    fn generated_main(krate: &tempfile::TempDir) -> String {
+        generated(krate, Entry::Genezio, true).0
     }
 
     #[test]
@@ -371,5 +399,19 @@ mod tests {
             !main.contains("global_allocator") && main.contains("gzrs_native::start"),
             "{main}"
         );
+    }
+
+    #[test]
+    fn the_server_on_every_core_gets_the_threaded_allocator_where_c_compiles() {
+        let plain = crate_with(&[("src/lib.rs", "pub fn app() {}\n")]);
+        let (main, manifest) = generated(&plain, Entry::Server, true);
+        assert!(main.contains("gzrs_native::ThreadedAllocator"), "{main}");
+        assert!(manifest.contains("\"mimalloc\""), "{manifest}");
+        // No C compiler, or one thread (where one lock costs nothing): the portable one.
+        for (entry, compiles_c) in [(Entry::Server, false), (Entry::OneThreadServer, true)] {
+            let (main, manifest) = generated(&plain, entry, compiles_c);
+            assert!(main.contains("gzrs_native::Allocator;"), "{main}");
+            assert!(!manifest.contains("mimalloc"), "{manifest}");
+        }
     }
 }

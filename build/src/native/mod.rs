@@ -14,7 +14,7 @@ use crate::toolchain;
 use crate::user_crate::UserCrate;
 pub use arch::Arch;
 pub use entry::Entry;
-use entry::{compile, entry_prefix, write_entry_crate};
+use entry::{compile, compiles_c, entry_prefix, write_entry_crate};
 
 /// Why the compiler refused to serve the service on every core, when that is the reason the
 /// server's entry failed: its first "cannot be sent/shared between threads safely".
@@ -56,15 +56,23 @@ pub fn build(
     entry: Entry,
 ) -> Result<Artifacts> {
     let archs = shipped_archs(arch);
-    if archs == [Arch::Arm64] {
+    if archs == [Arch::Arm64] && entry == Entry::Genezio {
         progress::warn(
             "--arch arm64 ships no executable for genezio-cloud, which runs x86_64 and is where new Genezio projects land; there every request would answer 500 saying so. Leave out --arch to ship both.",
         );
     }
     let work = krate.target_dir.join("gzrs");
     let bin = format!("{}-{}", entry_prefix(entry), krate.name);
+    // The server on every core wants an allocator with a heap per thread, which is C.
+    let threaded_allocator = archs.iter().all(|arch| compiles_c(*arch));
+    if entry == Entry::Server && !threaded_allocator {
+        progress::info(
+            "no C compiler for the target was found, so the server uses gzrs's portable allocator, whose one lock slows a server on many cores (by about half at 64 connections on two). \
+             Install one (sudo apt-get install gcc, or gcc-aarch64-linux-gnu for arm64) or set CC_<target>, and rebuild.",
+        );
+    }
     let mut entry = entry;
-    let mut entry_dir = write_entry_crate(krate, &work, entry)?;
+    let mut entry_dir = write_entry_crate(krate, &work, entry, threaded_allocator)?;
     let mut files = Vec::new();
     for arch in archs {
         let triple = arch.triple();
@@ -94,7 +102,7 @@ pub fn build(
                     krate.name
                 ));
                 entry = Entry::OneThreadServer;
-                entry_dir = write_entry_crate(krate, &work, entry)?;
+                entry_dir = write_entry_crate(krate, &work, entry, threaded_allocator)?;
                 compile(&entry_dir, &target_dir, arch, &bin, verbose, &step)?
             }
             Err(error) => return Err(error),

@@ -1,9 +1,9 @@
-//! One HTTP request through the service: hyper's request becomes the request object gzrs-core
-//! reads (its target as received, its headers), its body streaming in behind the service's
-//! limit, and goes through gzrs-core, as in the trap and the sidecar, so the limits, panic
-//! recovery and meaning are the same. hyper's own extensions ride along (an upgrade's handle, so
-//! axum's `WebSocketUpgrade` works), and the HTTP version is kept. The answer goes back whole, or
-//! frame by frame as the service produces it ([`Reply`]).
+//! One HTTP request through the service: hyper's request, its body streaming in behind the
+//! service's limit, goes through gzrs-core ([`gzrs_core::request::received`], then the same call
+//! as in the trap and the sidecar), so the limits, panic recovery and meaning are the same.
+//! hyper's own extensions ride along (an upgrade's handle, so axum's `WebSocketUpgrade` works),
+//! and the HTTP version is kept. The answer goes back whole, or frame by frame as the service
+//! produces it ([`Reply`]).
 
 use std::fmt::Display;
 use std::io;
@@ -13,9 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Buf as _, Bytes};
-use gzrs_core::{
-    limits, Body, HttpInfo, Pairs, RequestBody, RequestObject, ResponseObject, Streamed,
-};
+use gzrs_core::{limits, Body, RequestBody, ResponseObject, Streamed};
 use http::{Request, Response};
 use http_body::Frame;
 use http_body_util::{BodyExt, Full, Limited};
@@ -58,45 +56,10 @@ where
     } else {
         RequestBody::Streaming(Body::streaming(body, limit))
     };
-    let mut headers: Vec<(String, Vec<String>)> = Vec::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match headers.iter_mut().find(|(n, _)| n == name.as_str()) {
-            Some((_, values)) => values.push(value),
-            None => headers.push((name.as_str().to_owned(), vec![value])),
-        }
-    }
-    let object = RequestObject {
-        http: Some(HttpInfo {
-            method: Some(parts.method.as_str().to_owned()),
-            path: None,
-        }),
-        headers: Some(Pairs(headers)),
-        url: Some(
-            parts
-                .uri
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned(),
-        ),
-        base_path: base_path.map(|base| base.to_string()),
-        ..RequestObject::default()
-    };
-    let mut request = match object.into_http_with(body) {
+    let request = match gzrs_core::request::received(parts, body, base_path.as_deref()) {
         Ok(request) => request,
         Err(error) => return to_http(error.into(), busy),
     };
-    // As hyper gave them: an HTTP/2 request's authority (it has no `host` header), its version,
-    // and its extensions (an upgrade's handle among them).
-    if let Some(authority) = parts.uri.authority() {
-        if !request.headers().contains_key(http::header::HOST) {
-            if let Ok(host) = http::HeaderValue::from_str(authority.as_str()) {
-                request.headers_mut().insert(http::header::HOST, host);
-            }
-        }
-    }
-    *request.version_mut() = parts.version;
-    request.extensions_mut().extend(parts.extensions);
     match answer_streamed(service, request).await {
         Streamed::Whole(answer) => {
             if answer.status_code == 101 {
@@ -105,7 +68,8 @@ where
             to_http(answer, busy)
         }
         Streamed::Head { head, ready, rest } => with_head(
-            head,
+            head.status_code,
+            head.headers,
             Reply {
                 kind: Kind::Streaming {
                     ready: Some(ready),
@@ -119,22 +83,25 @@ where
 }
 
 fn to_http<B>(answer: ResponseObject, busy: Busy) -> Response<Reply<B>> {
-    let body = Bytes::copy_from_slice(answer.body.as_bytes());
+    let ResponseObject {
+        status_code,
+        headers,
+        body,
+    } = answer;
     with_head(
-        answer,
+        status_code,
+        headers,
         Reply {
-            kind: Kind::Whole(Full::new(body)),
+            kind: Kind::Whole(Full::new(body.into_bytes())),
             _busy: busy,
         },
     )
 }
 
-/// A response with `head`'s status and headers (its own body unused) and `body`.
-fn with_head<B>(head: ResponseObject, body: Reply<B>) -> Response<Reply<B>> {
+fn with_head<B>(status: u16, headers: http::HeaderMap, body: Reply<B>) -> Response<Reply<B>> {
     let mut response = Response::new(body);
-    *response.status_mut() =
-        http::StatusCode::from_u16(head.status_code).unwrap_or(http::StatusCode::OK);
-    *response.headers_mut() = head.headers;
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    *response.headers_mut() = headers;
     response
 }
 

@@ -95,7 +95,13 @@ pub(super) struct TimedIo<T> {
     activity: Arc<Activity>,
     timeouts: Timeouts,
     phase: Phase,
-    deadline: Pin<Box<Sleep>>,
+    /// When the current wait times out: set at its first read that has to wait, so a phase
+    /// passed through without waiting (a head that arrives with its first bytes) costs no clock
+    /// read.
+    due: Option<Instant>,
+    /// Fires at or before `due`. It is moved later only when it fires early, not on every
+    /// request: resetting a timer takes the timer wheel's lock.
+    timer: Pin<Box<Sleep>>,
 }
 
 impl<T> TimedIo<T> {
@@ -106,21 +112,37 @@ impl<T> TimedIo<T> {
             activity: tracker.0.clone(),
             timeouts,
             phase: Phase::Head,
-            deadline: Box::pin(tokio::time::sleep(timeouts.header)),
+            due: None,
+            timer: Box::pin(tokio::time::sleep(timeouts.header)),
         }
     }
 
     fn enter(&mut self, phase: Phase) {
-        if phase == self.phase {
-            return;
+        if phase != self.phase {
+            self.phase = phase;
+            self.due = None;
         }
-        self.phase = phase;
-        let wait = match phase {
+    }
+
+    /// Whether the current wait has run past its timeout; if not, the timer will wake `cx` by
+    /// then.
+    fn timed_out(&mut self, cx: &mut Context<'_>) -> bool {
+        let wait = match self.phase {
             Phase::Head => self.timeouts.header,
             Phase::Idle => self.timeouts.idle,
-            Phase::Busy => return,
+            Phase::Busy => return false,
         };
-        self.deadline.as_mut().reset(Instant::now() + wait);
+        let due = *self.due.get_or_insert_with(|| Instant::now() + wait);
+        if self.timer.deadline() > due {
+            self.timer.as_mut().reset(due);
+        }
+        while self.timer.as_mut().poll(cx).is_ready() {
+            if Instant::now() >= due {
+                return true;
+            }
+            self.timer.as_mut().reset(due);
+        }
+        false
     }
 }
 
@@ -162,7 +184,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for TimedIo<T> {
                 if this.activity.in_flight.load(Ordering::SeqCst) == 0 {
                     cx.waker().wake_by_ref();
                 }
-            } else if this.deadline.as_mut().poll(cx).is_ready() {
+            } else if this.timed_out(cx) {
                 let what = match this.phase {
                     Phase::Head => "the request's head did not arrive within the header timeout",
                     _ => "the connection was idle past the idle timeout",
