@@ -24,8 +24,9 @@ pub struct BenchArgs {
     /// Requests in flight at once in the concurrent phase.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub concurrency: usize,
-    /// Requests to measure, comma-separated: `GET /`, `POST /echo`, `/path` (GET). A POST sends a
-    /// small JSON body [default: `GET /`, and `POST /echo` if the service answers it].
+    /// Requests to measure, comma-separated: `GET /`, `POST /echo`, `/path` (GET), `POST /path
+    /// @FILE` (the file's bytes as the body; otherwise a POST sends a small JSON body). Each
+    /// route also gets its own row [default: `GET /`, and `POST /echo` if the service answers it].
     #[arg(long, value_delimiter = ',', value_name = "ROUTES")]
     pub routes: Vec<String>,
     /// Measure deployed endpoints instead of building: `--url wasm=https://... --url
@@ -54,6 +55,13 @@ pub struct BenchArgs {
     /// connections; GET routes, e.g. `--routes /,/sleep/20`).
     #[arg(long, value_enum, default_value_t = PlatformName::Genezio)]
     pub platform: PlatformName,
+    /// With `--platform web`: the JavaScript contestant is this fetch handler (a module with
+    /// `export default { fetch }`), the same routes written in JavaScript, instead of gzrs's
+    /// floor (a handler that answers GET with a short text and echoes a POST's body).
+    /// For instance `gzrs bench --platform web --twin examples/compute/twin.mjs --routes
+    /// /sieve,/sort examples/compute`.
+    #[arg(long, value_name = "FILE")]
+    pub twin: Option<PathBuf>,
     /// With `--platform web`: the runtimes to measure on, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Runtime::Node, Runtime::Deno, Runtime::Bun, Runtime::Workerd])]
     pub runtimes: Vec<Runtime>,

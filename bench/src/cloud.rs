@@ -192,8 +192,9 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             .iter_mut()
             .find(|e| e.name == endpoint.name)
             .expect("an endpoint per entry");
-        let warm = endpoint.figures();
+        let warm = endpoint.figures(&routes);
         entry.figures.sequential_ms = warm.sequential_ms;
+        entry.figures.sequential_by_route = warm.sequential_by_route;
         entry.figures.concurrent_ms = warm.concurrent_ms;
         entry.figures.throughput_rps = warm.throughput_rps;
         entry.figures.errors += warm.errors;

@@ -1,7 +1,7 @@
 //! What a run measures: the routes it sends, each contestant's figures, and the report of the
 //! whole run.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use crate::stats::Summary;
@@ -28,10 +28,21 @@ impl Route {
         if http::Method::from_bytes(method.as_bytes()).is_err() {
             bail!("{method:?} is not an HTTP method (in route {spec:?})");
         }
-        let body = if matches!(method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
-            Vec::new()
-        } else {
-            br#"{"message":"hello from gzrs bench"}"#.to_vec()
+        // `POST /path @file`: the body is the file's bytes.
+        let (path, body_file) = match path.split_once(char::is_whitespace) {
+            Some((path, file)) => (path, Some(file.trim())),
+            None => (path, None),
+        };
+        let body = match body_file {
+            Some(file) => {
+                let Some(file) = file.strip_prefix('@') else {
+                    bail!("a route's body is `@FILE` after the path, as in `POST /summary @order.json`, not {spec:?}");
+                };
+                std::fs::read(file)
+                    .with_context(|| format!("could not read {file}, the body of route {spec:?}"))?
+            }
+            None if matches!(method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") => Vec::new(),
+            None => br#"{"message":"hello from gzrs bench"}"#.to_vec(),
         };
         Ok(Route {
             method,
@@ -54,6 +65,9 @@ pub struct Figures {
     pub first_response_ms: Option<Summary>,
     /// One request at a time, all routes together.
     pub sequential_ms: Option<Summary>,
+    /// The same, route by route (`METHOD /path`), when more than one was measured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sequential_by_route: Vec<(String, Summary)>,
     /// With `concurrency` requests in flight.
     pub concurrent_ms: Option<Summary>,
     /// Requests per second in the concurrent phase.

@@ -18,6 +18,8 @@ pub(super) struct Endpoint {
     pub name: String,
     pub url: String,
     pub sequential: Vec<f64>,
+    /// The sequential latencies again, by route (in the order of the routes measured).
+    pub sequential_by_route: Vec<Vec<f64>>,
     pub concurrent: Vec<f64>,
     pub concurrent_time: Duration,
     pub errors: usize,
@@ -30,6 +32,7 @@ impl Endpoint {
             name: name.to_owned(),
             url: url.trim_end_matches('/').to_owned(),
             sequential: Vec::new(),
+            sequential_by_route: Vec::new(),
             concurrent: Vec::new(),
             concurrent_time: Duration::ZERO,
             errors: 0,
@@ -37,10 +40,15 @@ impl Endpoint {
         }
     }
 
-    /// Its warm figures, for the report.
-    pub fn figures(&self) -> Figures {
+    /// Its warm figures, for the report; `routes`: those measured.
+    pub fn figures(&self, routes: &[Route]) -> Figures {
         Figures {
             sequential_ms: Summary::of(&self.sequential),
+            sequential_by_route: routes
+                .iter()
+                .zip(&self.sequential_by_route)
+                .filter_map(|(route, latencies)| Some((route.label(), Summary::of(latencies)?)))
+                .collect(),
             concurrent_ms: Summary::of(&self.concurrent),
             throughput_rps: (!self.concurrent_time.is_zero())
                 .then(|| self.concurrent.len() as f64 / self.concurrent_time.as_secs_f64()),
@@ -81,6 +89,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
     measure(&mut endpoints, &routes, requests, args.concurrency);
 
     let floor = endpoints.first().map(|e| e.name.clone());
+    let measured = routes.clone();
     Ok(Report {
         app: endpoints
             .iter()
@@ -99,7 +108,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Report> {
             .into_iter()
             .map(|e| Contestant {
                 description: e.url.clone(),
-                figures: e.figures(),
+                figures: e.figures(&measured),
                 name: e.name,
                 failed: e.failed,
             })
@@ -137,23 +146,31 @@ pub(super) fn measure(
 
     let per_round = requests.div_ceil(ROUNDS).max(1);
     eprintln!("warm requests, one at a time...");
-    for _ in 0..ROUNDS {
+    for endpoint in endpoints.iter_mut() {
+        endpoint.sequential_by_route = vec![Vec::new(); routes.len()];
+    }
+    // Routes in turn across rounds, so that each gets its share even when a round is shorter
+    // than the list.
+    for round in 0..ROUNDS {
         for endpoint in endpoints.iter_mut().filter(|e| e.failed.is_none()) {
-            for i in 0..per_round {
+            for i in round * per_round..(round + 1) * per_round {
+                let route = i % routes.len();
                 let started = Instant::now();
-                match call(&agent, &endpoint.url, &routes[i % routes.len()]) {
-                    Ok(()) => endpoint
-                        .sequential
-                        .push(started.elapsed().as_secs_f64() * 1000.0),
+                match call(&agent, &endpoint.url, &routes[route]) {
+                    Ok(()) => {
+                        let ms = started.elapsed().as_secs_f64() * 1000.0;
+                        endpoint.sequential.push(ms);
+                        endpoint.sequential_by_route[route].push(ms);
+                    }
                     Err(_) => endpoint.errors += 1,
                 }
             }
         }
     }
     eprintln!("warm requests, {} in flight...", concurrency);
-    for _ in 0..ROUNDS {
+    for round in 0..ROUNDS {
         for endpoint in endpoints.iter_mut().filter(|e| e.failed.is_none()) {
-            let next = AtomicUsize::new(0);
+            let next = AtomicUsize::new(round * per_round);
             let started = Instant::now();
             let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|scope| {
                 let workers: Vec<_> = (0..concurrency)
@@ -163,7 +180,7 @@ pub(super) fn measure(
                             let (mut latencies, mut errors) = (Vec::new(), 0);
                             loop {
                                 let i = next.fetch_add(1, Ordering::SeqCst);
-                                if i >= per_round {
+                                if i >= (round + 1) * per_round {
                                     break;
                                 }
                                 let sent = Instant::now();

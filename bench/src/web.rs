@@ -31,6 +31,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 struct Entry {
     name: String,
     description: String,
+    /// What it runs: the module, the executable, the handler.
+    artifact: PathBuf,
     start: Box<dyn Fn(u16) -> Result<Command>>,
 }
 
@@ -55,7 +57,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
     let wasm = gzrs_build::build(&krate, &build(PlatformName::Web, work.join("wasm")))?;
     let native = gzrs_build::build(&krate, &build(PlatformName::Server, work.join("native")))?;
     let native = native.join(gzrs_build::platform::server::binary_name(Arch::host()?));
-    let floor = write_floor(&work.join("javascript"))?;
+    let floor = write_floor(&work.join("javascript"), args.twin.as_deref())?;
 
     let runtimes: Vec<(Runtime, PathBuf)> = args
         .runtimes
@@ -82,10 +84,14 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
             let (binary, floor) = (binary.clone(), floor.clone());
             Entry {
                 name: "javascript".into(),
-                description: format!(
-                    "a JavaScript fetch handler, the same routes, on {}",
-                    runtime.name()
-                ),
+                artifact: floor.join("handler.mjs"),
+                description: match &args.twin {
+                    Some(twin) => format!("{} on {}", twin.display(), runtime.name()),
+                    None => format!(
+                        "a JavaScript fetch handler, the same routes, on {}",
+                        runtime.name()
+                    ),
+                },
                 start: Box::new(move |port| runtime.command(&binary, &floor, port, &[])),
             }
         };
@@ -93,6 +99,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
             let (binary, wasm) = (binary.clone(), wasm.clone());
             Entry {
                 name: "wasm".into(),
+                artifact: wasm.join("gzrs").join(gzrs_build::wasm::MODULE_FILE),
                 description: format!("gzrs's fetch handler (wasm) on {}", runtime.name()),
                 start: Box::new(move |port| runtime.command(&binary, &wasm, port, &[])),
             }
@@ -101,6 +108,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
             let native = native.clone();
             Entry {
                 name: "native".into(),
+                artifact: native.clone(),
                 description: "gzrs's native server (the executable serving HTTP itself)".into(),
                 start: Box::new(move |port| {
                     let mut command = Command::new(&native);
@@ -125,10 +133,20 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
     Ok(reports)
 }
 
-/// The floor's folder: its handler, Node's server for it.
-fn write_floor(dir: &Path) -> Result<PathBuf> {
+/// The JavaScript contestant's folder: its handler (the twin, or gzrs's floor), Node's server
+/// for it.
+fn write_floor(dir: &Path, twin: Option<&Path>) -> Result<PathBuf> {
     fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    fs::write(dir.join("handler.mjs"), FLOOR_HANDLER)?;
+    let handler = match twin {
+        Some(twin) => fs::read_to_string(twin).with_context(|| {
+            format!(
+                "could not read --twin {}: give the JavaScript fetch handler's file",
+                twin.display()
+            )
+        })?,
+        None => FLOOR_HANDLER.to_owned(),
+    };
+    fs::write(dir.join("handler.mjs"), handler)?;
     fs::write(dir.join("server.mjs"), host_file("js-host/web/server.mjs"))?;
     Ok(dir.to_path_buf())
 }
@@ -188,9 +206,10 @@ fn measure_runtime(
         .zip(endpoints)
         .enumerate()
         .map(|(i, (entry, endpoint))| {
-            let mut figures = endpoint.figures();
+            let mut figures = endpoint.figures(&routes);
             figures.init_ms = Summary::of(&cpu[i]);
             figures.first_response_ms = Summary::of(&first_response[i]);
+            figures.artifact_bytes = fs::metadata(&entry.artifact).ok().map(|m| m.len());
             Contestant {
                 name: entry.name.clone(),
                 description: entry.description.clone(),

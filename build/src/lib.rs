@@ -19,6 +19,7 @@ pub mod native;
 pub mod no_library;
 pub mod options;
 pub mod platform;
+pub mod profile;
 pub mod progress;
 pub mod serve;
 pub mod template;

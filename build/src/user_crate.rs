@@ -26,6 +26,8 @@ pub struct UserCrate {
     pub lambda_http: Option<LambdaHttp>,
     /// Its typed methods, once described (see `describe`).
     pub typed: Option<crate::typed::Typed>,
+    /// `[profile.release]` of its workspace's root manifest (where cargo reads profiles), if set.
+    pub release_profile: Option<toml::Table>,
 }
 
 /// A service's dependency on lambda_http, as its manifest declares it.
@@ -178,6 +180,8 @@ impl UserCrate {
             );
         }
         let lockfile = Some(metadata.workspace_root.join("Cargo.lock")).filter(|p| p.exists());
+        let release_profile =
+            release_profile(&manifest, &metadata.workspace_root.join("Cargo.toml"))?;
         let lambda_http = package
             .dependencies
             .iter()
@@ -197,7 +201,18 @@ impl UserCrate {
             target_dir: metadata.target_directory,
             lockfile,
             config,
+            release_profile,
         })
+    }
+
+    /// The release profile of the entry crate built for `kind`: the user's over gzrs's
+    /// defaults. What gzrs had to change of the user's is said here.
+    pub fn profile(&self, kind: crate::profile::Kind) -> crate::profile::Profile {
+        let profile = crate::profile::Profile::for_build(kind, self.release_profile.as_ref());
+        for note in &profile.notes {
+            crate::progress::info(note);
+        }
+        profile
     }
 
     pub fn dir(&self) -> &Path {
@@ -305,6 +320,34 @@ fn has_word(text: &str, word: &str) -> bool {
         !text[..at].chars().next_back().is_some_and(ident)
             && !text[at + word.len()..].chars().next().is_some_and(ident)
     })
+}
+
+/// `[profile.release]` as cargo applies it to `manifest`: its workspace root's (`root`). A
+/// profile in a member's own manifest is ignored by cargo, and said to be.
+fn release_profile(manifest: &Path, root: &Path) -> Result<Option<toml::Table>> {
+    let read = |path: &Path| -> Result<Option<toml::Table>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read {}", path.display()))?;
+        let document: toml::Table = text
+            .parse()
+            .with_context(|| format!("{} is not valid TOML", path.display()))?;
+        Ok(document
+            .get("profile")
+            .and_then(|p| p.get("release"))
+            .and_then(|r| r.as_table())
+            .cloned())
+    };
+    if manifest != root && root.exists() {
+        if read(manifest)?.is_some() {
+            crate::progress::info(&format!(
+                "[profile.release] in {} is ignored, as cargo ignores it: a workspace's profiles are read from its root, {}",
+                manifest.display(),
+                root.display()
+            ));
+        }
+        return read(root);
+    }
+    read(manifest)
 }
 
 #[cfg(test)]

@@ -57,6 +57,10 @@ enum Command {
     /// `/<class>/<method>/<your routes>`. The web and server builds serve them at `/`, or under
     /// `--base-path`. Class, method and the function that builds the service come from
     /// `[package.metadata.gzrs]` in the crate's Cargo.toml.
+    ///
+    /// The service compiles with the crate's own `[profile.release]` (its workspace root's, as
+    /// cargo reads it) over gzrs's defaults: opt-level 3 (`z` for Genezio's executable), lto,
+    /// one codegen unit. The panic strategy stays gzrs's: abort in wasm, unwind natively.
     #[command(after_help = "Examples:
   gzrs build --platform web                    # target/gzrs/web: handler.mjs, server.mjs, the module
   gzrs build --platform web --base-path /api   # the routes answer under /api
@@ -112,6 +116,8 @@ enum Command {
     #[command(after_help = "Examples:
   gzrs bench --platform web                          # every runtime: wasm, native, JavaScript
   gzrs bench --platform web --runtimes deno --quick  # one runtime, a quick look
+  gzrs bench --platform web --twin twin.mjs --routes '/sieve,POST /summary @order.json'
+                                                     # against the same routes in JavaScript
   gzrs bench --json bench.json                       # Genezio's providers, figures as JSON
   gzrs bench --url wasm=https://example.com/MyServiceWasm/api --url native=https://example.com/MyServiceNative/api")]
     Bench(gzrs_bench::BenchArgs),

@@ -336,25 +336,40 @@ fn remote_mode_ranks_servers_by_latency() {
     );
 }
 
-/// `gzrs bench --platform web` on two runtimes: each report has the JavaScript floor, the wasm
-/// fetch handler and the native server, each with its cold starts (wall and CPU time), warm
-/// latencies and throughput, no errors, and `POST /echo` found.
+/// The routes of `examples/compute`, and its body for the POST.
+const COMPUTE_ROUTES: [&str; 5] = [
+    "/",
+    "/sieve",
+    "/sort",
+    "POST /summary @examples/compute/order-500.json",
+    "/table",
+];
+
+/// `gzrs bench --platform web --twin` on two runtimes, with `examples/compute` and its
+/// JavaScript twin: each report has the twin, the wasm fetch handler and the native server, each
+/// with its cold starts (wall and CPU time), warm latencies and throughput, every route measured
+/// on its own, and no errors; the twin's answers are the wasm handler's, byte for byte.
 #[test]
-fn the_web_bench_measures_wasm_native_and_javascript_on_each_runtime() {
+fn the_web_bench_measures_wasm_native_and_the_javascript_twin_on_each_runtime() {
     let json = out_file("web.json");
+    let routes = COMPUTE_ROUTES.join(",");
     let output = bench(
         &[
             "--platform",
             "web",
             "--runtimes",
             "node,workerd",
+            "--twin",
+            "examples/compute/twin.mjs",
+            "--routes",
+            &routes,
             "--cold",
             "2",
             "--requests",
             "20",
             "--json",
             json.to_str().unwrap(),
-            "examples/hello",
+            "examples/compute",
         ],
         &[],
     );
@@ -369,11 +384,13 @@ fn the_web_bench_measures_wasm_native_and_javascript_on_each_runtime() {
     let runtimes: Vec<&str> = reports.keys().map(String::as_str).collect();
     assert_eq!(runtimes, ["node", "workerd"]);
     for report in reports.values() {
-        let routes = report["routes"].to_string();
-        assert!(routes.contains("/echo"), "{routes}");
         for name in ["javascript", "wasm", "native"] {
             let c = contestant(report, name);
             assert!(c["failed"].is_null(), "{name}: {}", c["failed"]);
+            assert!(
+                c["description"].as_str().unwrap().contains("twin.mjs") || name != "javascript",
+                "{c}"
+            );
             let figures = &c["figures"];
             for figure in [
                 "init_ms",
@@ -395,9 +412,48 @@ fn the_web_bench_measures_wasm_native_and_javascript_on_each_runtime() {
                     "{name} {figure}"
                 );
             }
+            let by_route = figures["sequential_by_route"].as_array().unwrap();
+            let labels: Vec<&str> = by_route.iter().map(|r| r[0].as_str().unwrap()).collect();
+            assert_eq!(
+                labels,
+                [
+                    "GET /",
+                    "GET /sieve",
+                    "GET /sort",
+                    "POST /summary",
+                    "GET /table"
+                ],
+                "{name}"
+            );
+            assert!(
+                by_route.iter().all(|r| r[1]["count"] == 4),
+                "{name}: {by_route:?}"
+            );
             assert!(figures["throughput_rps"].as_f64().unwrap() > 0.0);
+            assert!(figures["artifact_bytes"].as_u64().unwrap() > 0, "{name}");
             assert_eq!(figures["errors"], 0, "{name}");
         }
     }
     assert!(stdout.contains("CPU time to first response"), "{stdout}");
+    assert!(stdout.contains("route by route"), "{stdout}");
+
+    // What was measured answers the same: the wasm handler it built and the twin, in-process.
+    let built = repo_root().join("target/gzrs/bench/compute/web/wasm");
+    let checked = Command::new("node")
+        .arg("bench/js/twin.mjs")
+        .arg("--check")
+        .arg(&built)
+        .arg("examples/compute/twin.mjs")
+        .args(COMPUTE_ROUTES)
+        .args(["/sort?count=7&seed=9", "/table?rows=0", "/sieve?limit=3"])
+        .current_dir(repo_root())
+        .output()
+        .expect("node runs");
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{said}\n{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert_eq!(said.matches("the same").count(), 8, "{said}");
 }

@@ -218,6 +218,47 @@ pub fn table(report: &Report) -> String {
         out.push('\n');
     }
 
+    if report.routes.len() > 1 {
+        let _ = writeln!(out, "Warm, one request at a time, route by route (p50):");
+        let mut table = vec![std::iter::once(String::new())
+            .chain(report.routes.iter().map(|r| r.label()))
+            .collect::<Vec<_>>()];
+        let p50 = |c: &Contestant, route: &str| {
+            c.figures
+                .sequential_by_route
+                .iter()
+                .find(|(label, _)| label == route)
+                .map(|(_, s)| s.p50)
+        };
+        for c in rows(report).into_iter().filter(|c| c.failed.is_none()) {
+            let mut row = vec![label(c)];
+            for route in &report.routes {
+                let route = route.label();
+                row.push(p50(c, &route).map_or("-".into(), |value| {
+                    versus(
+                        value,
+                        floor.and_then(|f| p50(f, &route)),
+                        false,
+                        is_floor(c),
+                    )
+                }));
+            }
+            table.push(row);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
+    if report.kind == "web" {
+        let _ = writeln!(out, "Size:");
+        let mut table = vec![vec![String::new(), "artifact".into()]];
+        for c in report.contestants.iter().filter(|c| c.failed.is_none()) {
+            table.push(vec![c.name.clone(), bytes(c.figures.artifact_bytes)]);
+        }
+        columns(&mut out, &table);
+        out.push('\n');
+    }
+
     if report.kind == "local" {
         let _ = writeln!(out, "Size and memory:");
         let mut table = vec![vec![

@@ -13,6 +13,7 @@ use crate::entry_crate::{
     build_entry, follow_lockfile, gzrs_dependency, toml_string, with_features,
 };
 use crate::files::write_if_changed;
+use crate::profile::{Kind, Profile};
 use crate::progress::Step;
 use crate::user_crate::{LambdaHttp, UserCrate};
 
@@ -24,6 +25,16 @@ pub enum Entry {
     Genezio,
     Server,
     OneThreadServer,
+}
+
+impl Entry {
+    /// Which defaults its profile starts from.
+    pub fn profile_kind(self) -> Kind {
+        match self {
+            Entry::Genezio => Kind::NativeGenezio,
+            Entry::Server | Entry::OneThreadServer => Kind::Server,
+        }
+    }
 }
 
 /// The crate that turns the user's library into an executable: one `main` that calls
@@ -43,6 +54,7 @@ pub fn write_entry_crate(
     krate: &UserCrate,
     work: &Path,
     entry: Entry,
+    profile: &Profile,
     threaded_allocator: bool,
 ) -> Result<PathBuf> {
     let prefix = entry_prefix(entry);
@@ -81,27 +93,16 @@ gzrs-native = {native}
 {class}{lambda}
 [workspace]
 
-{profile_why}
-[profile.release]
-opt-level = {opt_level}
-# Unwinding stays on: a panicking handler answers 500 and the server keeps serving.
-lto = true
-codegen-units = 1
-panic = "unwind"
-strip = true
-debug = false
-"#,
+# The service's own [profile.release] over gzrs's defaults for this executable{profile_why}
+{profile}"#,
         name = krate.name,
         path = toml_string(krate.dir()),
         native = native,
         profile_why = match entry {
-            Entry::Genezio => "# Small (the executable is read on every cold start). `z` rather than `s`: 45 KB less for arm64\n# with no difference a sidecar round trip could measure (both about 35 us), since a request's\n# time is in syscalls and wake-ups.",
-            Entry::Server | Entry::OneThreadServer => "# Fast: a server lives long, and its requests' time is the service's and hyper's code.",
+            Entry::Genezio => ": small (read on every cold start; a request's time is in syscalls and wake-ups).\n# Unwinding stays on: a panicking handler answers 500 and the process keeps serving.",
+            Entry::Server | Entry::OneThreadServer => ".\n# Unwinding stays on: a panicking handler answers 500 and the server keeps serving.",
         },
-        opt_level = match entry {
-            Entry::Genezio => "\"z\"",
-            Entry::Server | Entry::OneThreadServer => "3",
-        },
+        profile = profile.manifest_section(),
         class = krate.class_dependency(),
         lambda = match &krate.lambda_http {
             // The service's own lambda_http (the lockfile keeps the version), and what setting
@@ -350,7 +351,8 @@ mod tests {
     fn generated(krate: &tempfile::TempDir, entry: Entry, compiles_c: bool) -> (String, String) {
         let user = UserCrate::load(krate.path()).unwrap();
         let work = tempfile::tempdir().unwrap();
-        let entry = write_entry_crate(&user, work.path(), entry, compiles_c).unwrap();
+        let profile = user.profile(entry.profile_kind());
+        let entry = write_entry_crate(&user, work.path(), entry, &profile, compiles_c).unwrap();
         let read = |file: &str| fs::read_to_string(entry.join(file)).unwrap();
         (read("src/main.rs"), read("Cargo.toml"))
     }

@@ -72,14 +72,16 @@ pub fn build(
         );
     }
     let mut entry = entry;
-    let mut entry_dir = write_entry_crate(krate, &work, entry, threaded_allocator)?;
+    let profile = krate.profile(entry.profile_kind());
+    let mut entry_dir = write_entry_crate(krate, &work, entry, &profile, threaded_allocator)?;
     let mut files = Vec::new();
     for arch in archs {
         let triple = arch.triple();
         toolchain::ensure_target(triple)?;
         let step = Step::start(format!(
-            "Compiling {} for {triple} (cargo build --release)",
-            krate.name
+            "Compiling {} for {triple} (cargo build --release, {})",
+            krate.name,
+            profile.opt_level()
         ));
         let target_dir = work.join("cargo");
         let binary = match compile(&entry_dir, &target_dir, arch, &bin, verbose, &step) {
@@ -102,7 +104,7 @@ pub fn build(
                     krate.name
                 ));
                 entry = Entry::OneThreadServer;
-                entry_dir = write_entry_crate(krate, &work, entry, threaded_allocator)?;
+                entry_dir = write_entry_crate(krate, &work, entry, &profile, threaded_allocator)?;
                 compile(&entry_dir, &target_dir, arch, &bin, verbose, &step)?
             }
             Err(error) => return Err(error),

@@ -17,17 +17,18 @@ use crate::entry_crate::{
     build_entry, follow_lockfile, gzrs_dependency, toml_string, with_features,
 };
 use crate::files::write_if_changed;
+use crate::profile::Profile;
 use crate::progress::{self, Step};
 use crate::user_crate::UserCrate;
 
-/// Crates every request runs through, compiled for speed rather than size. axum is not one:
-/// at `opt-level = 3` it inlined the handlers' glue into large functions that the first request
-/// must compile (lazily, on V8's main thread) and it was no faster per request.
-const HOT_PATH_CRATES: [&str; 5] = ["gzrs-core", "gzrs-wasm", "serde_json", "http", "matchit"];
-
 /// The crate that turns the user's library into a wasm module: one export, `gzrs_init`, that
 /// calls `gzrs_wasm::init(user::app)`. It is its own workspace, so it never joins the user's.
-pub fn write_entry_crate(krate: &UserCrate, dir: &Path, plan: &Plan) -> Result<()> {
+pub fn write_entry_crate(
+    krate: &UserCrate,
+    dir: &Path,
+    plan: &Plan,
+    profile: &Profile,
+) -> Result<()> {
     fs::create_dir_all(dir.join("src"))?;
     let mut adapter = gzrs_dependency("wasm-adapter");
     if !plan.adapter_features.is_empty() {
@@ -51,24 +52,12 @@ gzrs-wasm = {adapter}
 {class}
 [workspace]
 
-# Small overall (size drives cold start: read, compile), but optimized for speed where every
-# request passes: gzrs itself, JSON, the http types and the router. Not stripped here: gzrs
-# strips the module after wasm-opt, which reads the target-features section.
-[profile.release]
-opt-level = "z"
-lto = true
-codegen-units = 1
-panic = "abort"
-debug = false
-strip = false
-{hot_path_profiles}"#,
+# The service's own [profile.release] over gzrs's defaults (see `gzrs build --help`).
+{profile}"#,
         name = krate.name,
         path = toml_string(krate.dir()),
         class = krate.class_dependency(),
-        hot_path_profiles = HOT_PATH_CRATES
-            .iter()
-            .map(|c| format!("[profile.release.package.{c}]\nopt-level = 3\n"))
-            .collect::<String>(),
+        profile = profile.manifest_section(),
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let source = format!(

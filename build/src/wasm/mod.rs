@@ -22,6 +22,7 @@ mod usize_scan;
 mod wasi_c;
 
 use crate::artifacts::Artifacts;
+use crate::profile::Kind;
 use crate::progress::{self, Step};
 use crate::toolchain;
 use crate::user_crate::UserCrate;
@@ -47,9 +48,10 @@ pub fn build(krate: &UserCrate, options: WasmOptions) -> Result<Artifacts> {
     toolchain::ensure_target(TARGET)?;
     let work = krate.target_dir.join("gzrs");
     let entry = work.join("entry-wasm").join(&krate.name);
+    let profile = krate.profile(Kind::Wasm);
 
     // First without any optional feature, to see the service's graph as it is on its own.
-    write_entry_crate(krate, &entry, &Plan::default())?;
+    write_entry_crate(krate, &entry, &Plan::default(), &profile)?;
     let step = Step::start(format!(
         "Resolving {}'s dependencies for {TARGET} (cargo metadata)",
         krate.name
@@ -64,11 +66,12 @@ pub fn build(krate: &UserCrate, options: WasmOptions) -> Result<Artifacts> {
         progress::warn(warning);
     }
     warn_of_usize_fields(krate.dir());
-    write_entry_crate(krate, &entry, &plan)?;
+    write_entry_crate(krate, &entry, &plan, &profile)?;
 
     let step = Step::start(format!(
-        "Compiling {} for {TARGET} (cargo build --release)",
-        krate.name
+        "Compiling {} for {TARGET} (cargo build --release, {})",
+        krate.name,
+        profile.opt_level()
     ));
     let c_toolchain = c_toolchain(&graph);
     let wasm = compile(
@@ -87,6 +90,7 @@ pub fn build(krate: &UserCrate, options: WasmOptions) -> Result<Artifacts> {
     let module = opt::finish(
         module,
         options.optimize,
+        profile.opt_level().wasm_opt_flag(),
         &work.join("wasm-opt").join(&krate.name),
     )?;
     Ok(Artifacts {

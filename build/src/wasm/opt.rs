@@ -1,5 +1,5 @@
-//! The wasm module's last step: binaryen's `wasm-opt -Oz` (about 12% smaller than rustc and
-//! wasm-ld leave it, and no slower per request), then every custom section dropped (names,
+//! The wasm module's last step: binaryen's `wasm-opt` at the level the profile's opt-level asks
+//! for (`-O3` for 3, `-Oz` for "z"), then every custom section dropped (names,
 //! DWARF, producers, target features: nothing at run time reads them).
 //!
 //! cargo builds the module unstripped so that its `target_features` section tells `wasm-opt`
@@ -18,18 +18,19 @@ use anyhow::{bail, Context, Result};
 
 use crate::progress::{warn, Step};
 
-/// The optimization level. `-Oz` rather than `-O3`: on `examples/hello` `-O3` made the module
-/// 2 KB larger and the process's peak memory under load 3.7 MB higher (its inlining feeds V8's
-/// optimizing tier bigger functions), and a small GET was no faster measurably.
-const LEVEL: &str = "-Oz";
-
-/// `module` as it is shipped: optimized by `wasm-opt` when there is one and `optimize` is set,
-/// and stripped of custom sections either way. `cache` is a directory where the last result is
+/// `module` as it is shipped: optimized by `wasm-opt` at `level` (the flag for the profile's
+/// opt-level; `None` at opt-level 0) when there is one and `optimize` is set, and stripped of
+/// custom sections either way. `cache` is a directory where the last result is
 /// kept, so an unchanged module is not optimized again.
-pub fn finish(module: Vec<u8>, optimize: bool, cache: &Path) -> Result<Vec<u8>> {
-    if !optimize {
+pub fn finish(
+    module: Vec<u8>,
+    optimize: bool,
+    level: Option<&str>,
+    cache: &Path,
+) -> Result<Vec<u8>> {
+    let Some(level) = level.filter(|_| optimize) else {
         return strip_custom_sections(&module);
-    }
+    };
     let Some(tool) = find() else {
         let stripped = strip_custom_sections(&module)?;
         warn(&format!(
@@ -42,15 +43,15 @@ pub fn finish(module: Vec<u8>, optimize: bool, cache: &Path) -> Result<Vec<u8>> 
         return Ok(stripped);
     };
     let version = version(&tool);
-    let key = cache_key(&module, &version);
+    let key = cache_key(&module, &version, level);
     let (cached, cached_key) = (cache.join("service.wasm"), cache.join("service.key"));
     if fs::read_to_string(&cached_key).ok().as_deref() == Some(key.as_str()) {
         if let Ok(bytes) = fs::read(&cached) {
             return Ok(bytes);
         }
     }
-    let step = Step::start(format!("Optimizing the module ({version} {LEVEL})"));
-    match run(&tool, &module, cache) {
+    let step = Step::start(format!("Optimizing the module ({version} {level})"));
+    match run(&tool, &module, level, cache) {
         Ok(optimized) => {
             step.done();
             let shipped = strip_custom_sections(&optimized)?;
@@ -90,23 +91,23 @@ fn version(tool: &Path) -> String {
 }
 
 /// What the cached result was made from: the input, the tool's version and the level.
-fn cache_key(module: &[u8], version: &str) -> String {
+fn cache_key(module: &[u8], version: &str, level: &str) -> String {
     let mut hasher = DefaultHasher::new();
     module.hash(&mut hasher);
     format!(
-        "{:016x} {} {version} {LEVEL}",
+        "{:016x} {} {version} {level}",
         hasher.finish(),
         module.len()
     )
 }
 
-fn run(tool: &Path, module: &[u8], dir: &Path) -> Result<Vec<u8>> {
+fn run(tool: &Path, module: &[u8], level: &str, dir: &Path) -> Result<Vec<u8>> {
     fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let (input, output) = (dir.join("input.wasm"), dir.join("output.wasm"));
     fs::write(&input, module).with_context(|| format!("could not write {}", input.display()))?;
     let _ = fs::remove_file(&output);
     let out = Command::new(tool)
-        .arg(LEVEL)
+        .arg(level)
         .args([
             "--strip-debug",
             "--strip-producers",
@@ -229,10 +230,14 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_key_follows_the_input_and_the_tool() {
-        let a = cache_key(b"one module", "wasm-opt version 108");
-        assert_eq!(a, cache_key(b"one module", "wasm-opt version 108"));
-        assert_ne!(a, cache_key(b"another module", "wasm-opt version 108"));
-        assert_ne!(a, cache_key(b"one module", "wasm-opt version 132"));
+    fn the_cache_key_follows_the_input_the_tool_and_the_level() {
+        let a = cache_key(b"one module", "wasm-opt version 108", "-O3");
+        assert_eq!(a, cache_key(b"one module", "wasm-opt version 108", "-O3"));
+        assert_ne!(
+            a,
+            cache_key(b"another module", "wasm-opt version 108", "-O3")
+        );
+        assert_ne!(a, cache_key(b"one module", "wasm-opt version 132", "-O3"));
+        assert_ne!(a, cache_key(b"one module", "wasm-opt version 108", "-Oz"));
     }
 }

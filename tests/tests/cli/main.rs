@@ -5,5 +5,6 @@ mod dev;
 mod install;
 mod lambda;
 mod mistakes;
+mod profile;
 mod wasm_opt;
 mod wasm_refusals;
