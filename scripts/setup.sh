@@ -61,11 +61,19 @@ if [ -f /usr/include/node/node.h ]; then
   export npm_config_nodedir=/usr
 fi
 
-# The Genezio CLI, its types and aws-lambda-ric, pinned by tests/node/package-lock.json.
-if [ ! -x "$REPO/tests/node/node_modules/.bin/genezio" ] ||
+# The Genezio CLI, its types, aws-lambda-ric, the runtimes and wrangler, pinned by
+# tests/node/package-lock.json.
+if [ ! -x "$REPO/tests/node/node_modules/.bin/wrangler" ] ||
    [ "$REPO/tests/node/package-lock.json" -nt "$REPO/tests/node/node_modules/.package-lock.json" ]; then
-  echo "==> npm ci (genezio CLI, @genezio/types, aws-lambda-ric: about 2 minutes) in tests/node"
+  echo "==> npm ci (genezio CLI, aws-lambda-ric, deno, bun, workerd, wrangler: about 2 minutes) in tests/node"
   (cd "$REPO/tests/node" && MAKEFLAGS="-j$(nproc)" npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Node 22 and 24 beside the machine's 20, each run by its path (tests/node-versions).
+if [ ! -x "$REPO/tests/node-versions/node_modules/node24/bin/node" ] ||
+   [ "$REPO/tests/node-versions/package-lock.json" -nt "$REPO/tests/node-versions/node_modules/.package-lock.json" ]; then
+  echo "==> npm ci (Node 22 and 24) in tests/node-versions"
+  (cd "$REPO/tests/node-versions" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export PATH="$REPO/tests/node/node_modules/.bin:$PATH"
 export GENEZIO_NO_TELEMETRY=1
+export WRANGLER_SEND_METRICS=false

@@ -134,7 +134,7 @@ pub fn run(args: &BenchArgs, mut routes: Vec<Route>) -> Result<Vec<Report>> {
 }
 
 /// The JavaScript contestant's folder: its handler (the twin, or gzrs's floor), Node's server
-/// for it.
+/// for it, and the same handler as workerd's entry.
 fn write_floor(dir: &Path, twin: Option<&Path>) -> Result<PathBuf> {
     fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let handler = match twin {
@@ -146,7 +146,9 @@ fn write_floor(dir: &Path, twin: Option<&Path>) -> Result<PathBuf> {
         })?,
         None => FLOOR_HANDLER.to_owned(),
     };
-    fs::write(dir.join("handler.mjs"), handler)?;
+    // The same file is the entry on workerd, which takes it as `worker.mjs`.
+    fs::write(dir.join("handler.mjs"), &handler)?;
+    fs::write(dir.join(gzrs_build::platform::web::WORKER), handler)?;
     fs::write(dir.join("server.mjs"), host_file("js-host/web/server.mjs"))?;
     Ok(dir.to_path_buf())
 }

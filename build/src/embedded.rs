@@ -21,7 +21,7 @@ macro_rules! embed {
 }
 
 /// Every embedded file.
-pub const FILES: [Embedded; 25] = embed![
+pub const FILES: [Embedded; 29] = embed![
     "js-host/core/wasm-service.mjs",
     "js-host/core/wasi.mjs",
     "js-host/core/protocol.mjs",
@@ -32,6 +32,7 @@ pub const FILES: [Embedded; 25] = embed![
     "js-host/genezio/native-host.d.mts",
     "js-host/web/fetch-handler.mjs",
     "js-host/web/server.mjs",
+    "js-host/web/read-module.mjs",
     "js-host/local/lambda-bootstrap.mjs",
     "templates/genezio/wasm-class.ts",
     "templates/genezio/native-class.ts",
@@ -39,10 +40,13 @@ pub const FILES: [Embedded; 25] = embed![
     "templates/genezio/genezio.yaml",
     "templates/genezio/package.json",
     "templates/genezio/tsconfig.json",
-    "templates/web/handler.mjs",
-    "templates/web/wrangler.toml",
+    "templates/web/entry.mjs",
     "templates/web/workerd.capnp",
     "templates/web/README.md",
+    "templates/cloudflare/wrangler.toml",
+    "templates/cloudflare/README.md",
+    "templates/deno/deno.json",
+    "templates/deno/README.md",
     "templates/server/Dockerfile",
     "templates/server/README.md",
     "templates/new/manifest.toml",

@@ -43,12 +43,12 @@ pub struct BuildArgs {
     /// [default with `--platform web`: wasm].
     #[arg(long, value_enum, required_if_eq("platform", "genezio"))]
     pub mode: Option<Mode>,
-    /// Where it runs: `genezio` (a Genezio project), `web` (a fetch handler for Node, Deno, Bun
-    /// and Cloudflare Workers; wasm mode), or `server` (executables serving HTTP themselves, for
-    /// containers; native mode).
+    /// Where it runs: `genezio` (a Genezio project), `web` (a fetch handler for Node, Bun, Deno
+    /// and workerd; wasm mode), `cloudflare` (a Worker for wrangler), `deno` (for Deno and Deno
+    /// Deploy), or `server` (executables serving HTTP themselves, for containers; native mode).
     #[arg(long, value_enum, default_value_t = PlatformName::Genezio)]
     pub platform: PlatformName,
-    /// With `--platform web` or `server`: the path the service is served under (`/api`: a
+    /// With a platform other than genezio: the path the service is served under (`/api`: a
     /// request for `/api/users` reaches the route `/users`) [default: `/`].
     #[arg(long, value_name = "PATH")]
     pub base_path: Option<String>,
@@ -122,6 +122,11 @@ pub enum PlatformName {
     /// Static executables that serve HTTP on $PORT themselves, and a `FROM scratch`
     /// Dockerfile: for containers (native mode).
     Server,
+    /// A Worker for Cloudflare: `worker.mjs` and `wrangler.toml`, which `wrangler deploy` takes
+    /// as they are.
+    Cloudflare,
+    /// Deno and Deno Deploy: `main.mjs`, which imports the module and needs no file access.
+    Deno,
 }
 
 impl LocalArgs {

@@ -7,6 +7,7 @@
 //! compares the modes with plain JavaScript, `gzrs sdk` writes a typed class's SDK, and `gzrs
 //! new` starts a crate.
 
+mod deploy;
 mod dev;
 mod local;
 mod new;
@@ -31,6 +32,7 @@ use gzrs_build::{BuildArgs, LocalArgs, Mode, UserCrate};
   gzrs build --platform web            # a fetch handler for Node, Deno, Bun and Workers
   gzrs build --platform server         # static executables serving $PORT, and a Dockerfile
   gzrs build --mode wasm               # a Genezio project
+  gzrs deploy --to cloudflare          # build a Worker and run wrangler deploy
 
 gzrs looks for Cargo.toml in the current directory and above it, as cargo does."
 )]
@@ -105,6 +107,26 @@ enum Command {
   gzrs dev --platform genezio --mode native  # as genezio-aws runs it, on :8083"
     )]
     Dev(LocalArgs),
+    /// Build the service for a platform and deploy it with that platform's own tool.
+    ///
+    /// `--to cloudflare` runs `wrangler deploy` (wrangler 4, on Node.js 22.12 or later), `--to
+    /// deno` runs `deno deploy`, `--to genezio` runs `genezio deploy` (with `--mode`). The tool
+    /// is the one on PATH, or in node_modules/.bin, or else run with `npx` at the version gzrs is
+    /// tested with; its own messages (a login it needs, say) are shown as they are.
+    #[command(
+        mut_arg("platform", |arg| arg
+            .long("to")
+            .value_name("PLATFORM")
+            .required(true)
+            .default_value(None::<&str>)
+            .help("Where to deploy: cloudflare, deno or genezio (the web and server outputs are deployed by hand: see their READMEs)")),
+        after_help = "Examples:
+  gzrs deploy --to cloudflare --dry-run   # wrangler's offline check and the Worker's size
+  gzrs deploy --to cloudflare             # wrangler deploy
+  gzrs deploy --to deno                   # deno deploy
+  gzrs deploy --to genezio --mode wasm    # genezio deploy"
+    )]
+    Deploy(deploy::DeployArgs),
     /// Compare wasm mode, native mode and plain JavaScript, side by side in one run.
     ///
     /// With `--platform web`, on each JavaScript runtime: the wasm fetch handler, the native
@@ -141,6 +163,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(&args),
         Command::Local(args) => local::run(args),
         Command::Dev(args) => dev::run(args),
+        Command::Deploy(args) => deploy::run(&args),
         Command::Bench(args) => gzrs_bench::run(args),
         Command::Sdk(args) => sdk::run(&args),
         Command::NullRuntime { class, method } => gzrs_bench::run_null_runtime(&class, &method),

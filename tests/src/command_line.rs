@@ -33,7 +33,7 @@ pub fn gzrs(args: &[&str], cwd: &Path) -> Output {
     Command::new(crate::gzrs())
         .args(args)
         .current_dir(cwd)
-        .env("CARGO_TARGET_DIR", crate::repo_root().join("target"))
+        .env("CARGO_TARGET_DIR", crate::shared_target_dir())
         .output()
         .expect("gzrs runs")
 }

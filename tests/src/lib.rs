@@ -141,6 +141,13 @@ pub fn gzrs() -> &'static Path {
     })
 }
 
+/// The cargo target dir every test's `gzrs build` shares (this repository's): the test services
+/// have their own workspaces and lockfiles, but the dependencies they have in common, at the same
+/// versions and features, then compile once for the whole suite.
+pub fn shared_target_dir() -> PathBuf {
+    repo_root().join("target")
+}
+
 /// Runs `gzrs build --mode wasm --out <out> <crate_dir>` and returns `out`.
 pub fn build_project(crate_dir: &Path, out: &Path) -> PathBuf {
     build_project_with(crate_dir, out, &["--mode", "wasm"])
@@ -163,7 +170,8 @@ pub fn build_project_with(crate_dir: &Path, out: &Path, options: &[&str]) -> Pat
         .args(options)
         .arg("--out")
         .arg(out)
-        .arg(crate_dir);
+        .arg(crate_dir)
+        .env("CARGO_TARGET_DIR", shared_target_dir());
     if let Err(failure) = run_logged(&mut command, &log, Duration::from_secs(900)) {
         panic!("gzrs build of {} failed: {failure}", crate_dir.display());
     }

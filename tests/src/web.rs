@@ -17,8 +17,25 @@ use ureq::Agent;
 use crate::corpus::{Answer, Case};
 use crate::{gzrs, repo_root, GroupGuard};
 
-/// The runtimes the web platform is tested on.
+/// The runtimes the web platform is tested on. `deno` serves the Deno platform's output
+/// (`--platform deno`: `main.mjs` with only `--allow-env --allow-net`), the others the web folder.
 pub const RUNTIMES: [&str; 4] = ["node", "deno", "bun", "workerd"];
+/// Node 22 and 24 (from npm, in `tests/node-versions`) in place of the machine's Node 20.
+pub const NEWER_NODES: [&str; 2] = ["node22", "node24"];
+
+/// The executable of a Node from `tests/node-versions` (`node22`, `node24`).
+pub fn node_version(name: &str) -> PathBuf {
+    let path = repo_root()
+        .join("tests/node-versions/node_modules")
+        .join(name)
+        .join("bin/node");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/setup.sh (npm ci in tests/node-versions)",
+        path.display()
+    );
+    path
+}
 /// In place of a runtime: the native server (`gzrs local --platform server`), the executable
 /// serving HTTP itself.
 pub const NATIVE_SERVER: &str = "native-server";
@@ -54,9 +71,15 @@ impl WebLocal {
             .join(format!("web-{name}-{runtime}"));
         let log = out.with_extension("log");
         let mut command = Command::new(gzrs());
-        command.arg("local");
+        command
+            .arg("local")
+            .env("CARGO_TARGET_DIR", crate::shared_target_dir());
         match runtime {
             NATIVE_SERVER => command.args(["--platform", "server"]),
+            "deno" => command.args(["--platform", "deno"]),
+            _ if NEWER_NODES.contains(&runtime) => command
+                .args(["--platform", "web", "--runtime", "node"])
+                .env("GZRS_NODE", node_version(runtime)),
             _ => command.args(["--platform", "web", "--runtime", runtime]),
         };
         command
@@ -68,11 +91,18 @@ impl WebLocal {
             command.arg("--var").arg(format!("{key}={value}"));
         }
         command.arg(repo_root().join(crate_dir));
+        Self::serve(&mut command, port, log, runtime, ready)
+    }
+
+    /// Runs `command`, which serves on 127.0.0.1:`port` (a platform's own tool: `wrangler dev`),
+    /// its output going to `log`, and waits until `ready` answers below 500; `name` names it in
+    /// messages.
+    pub fn serve(command: &mut Command, port: u16, log: PathBuf, name: &str, ready: &str) -> Self {
         let mut local = Self {
-            process: GroupGuard::spawn(&mut command, &log),
+            process: GroupGuard::spawn(command, &log),
             base: format!("http://127.0.0.1:{port}"),
             log,
-            runtime: runtime.to_string(),
+            runtime: name.to_string(),
         };
         local.wait_ready(ready);
         local

@@ -2,7 +2,8 @@
 //! fetch handler under each real runtime, Node (`server.mjs`), Deno, Bun and workerd, every
 //! answer equal to the fixture built standalone; requests in flight at once; a panic and each
 //! over-limit request, each followed by a served request; the start line in the runtime's log;
-//! and `--base-path`. One compile of the module serves every runtime (cargo's cache). The same
+//! and `--base-path`; Node 22 and 24 too. Deno serves the Deno platform's output, with only
+//! `--allow-env --allow-net`. One compile of the module serves every runtime (cargo's cache). The same
 //! for the server platform's executable (`--platform server`), which serves HTTP itself.
 
 use gzrs_tests::checks::{
@@ -15,7 +16,7 @@ use gzrs_tests::server::{
 use gzrs_tests::streams::{
     check_background_work, check_request_streaming, check_streaming, check_waiting_requests,
 };
-use gzrs_tests::web::{WebLocal, NATIVE_SERVER};
+use gzrs_tests::web::{WebLocal, NATIVE_SERVER, NEWER_NODES};
 use gzrs_tests::{compare, fixture_corpus, http_agent, standalone, Case};
 
 fn check_runtime(runtime: &str) {
@@ -84,6 +85,28 @@ fn the_corpus_on_bun() {
 #[test]
 fn the_corpus_on_workerd() {
     check_runtime("workerd");
+}
+
+/// `server.mjs` and the handler on Node 22 and 24 (the machine's is 20): the corpus, streams both
+/// ways, and the limits.
+#[test]
+fn the_corpus_on_node_22_and_24() {
+    for node in NEWER_NODES {
+        let local = WebLocal::start("tests/fixture-app", "fixture", node, &[], &[], "/");
+        let mut problems = check_cases(&local, "tests/fixture-app", &fixture_corpus());
+        problems.extend(check_streaming(&local, &local.url("")));
+        problems.extend(check_request_streaming(&local, &local.url("")));
+        problems.extend(check_limits(&local, Front::Web));
+        let log = local.log();
+        if !log.contains("gzrs: wasm mode, fetch handler, node, gzrs ") {
+            problems.push("the log lacks the start line".into());
+        }
+        assert!(
+            problems.is_empty(),
+            "[{node}]\n{}\n--- output ---\n{log}",
+            problems.join("\n")
+        );
+    }
 }
 
 #[test]

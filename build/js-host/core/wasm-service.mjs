@@ -93,9 +93,12 @@ export class WasmService {
           }
         },
         (error) => {
+          // A module that did not compile was damaged on its way; one that could not be read
+          // says why itself (a missing permission, a missing file).
           this.#unavailable =
-            `gzrs: the service's wasm module cannot be compiled (${error.message}). ` +
-            "Rebuild with `gzrs build --mode wasm` and redeploy.";
+            error instanceof WebAssembly.CompileError
+              ? `gzrs: the service's wasm module cannot be compiled (${error.message}). Rebuild it with \`gzrs build\` and deploy it again.`
+              : `gzrs: the service's wasm module cannot be loaded: ${error.message}`;
           console.error(this.#unavailable);
         },
       );

@@ -2,8 +2,10 @@
 // ../server.mjs), Deno, Bun and Cloudflare's workerd. It turns a standard Request into the
 // request object gzrs-core reads (the target as received, the headers, the body's bytes as they
 // are) and the answer back into a Response; what a request means is gzrs-core's to decide. The
-// service runs in ./core/wasm-service.mjs; the only runtime-specific code here is how the module,
-// the environment, randomness and time are reached, and each is feature-detected.
+// service runs in ./core/wasm-service.mjs. How the module is had is the entry's (each platform's
+// own small file: a wasm import where the runtime or its bundler takes one, a file read
+// elsewhere), so no platform's bundler meets an import meant for another; the environment and the
+// runtime's quirks are feature-detected here.
 import { WasmService } from "./core/wasm-service.mjs";
 import { bodyOverLimit, compactHead } from "./core/protocol.mjs";
 
@@ -37,18 +39,6 @@ function runtimeName() {
   return "unknown runtime";
 }
 
-/**
- * The compiled module. On workerd it is a module of the worker, listed in its config (there is
- * no filesystem); elsewhere it is read from beside this file.
- */
-async function compileModule() {
-  if (WORKERS) return (await import("./service.wasm")).default;
-  // Not a literal specifier, so a bundler for Workers does not try to resolve it.
-  const fs = "node:fs/promises";
-  const { readFile } = await import(fs);
-  return WebAssembly.compile(await readFile(new URL("./service.wasm", import.meta.url)));
-}
-
 /** The environment std::env reads: the runtime's own, or on Workers the `env` bindings' strings. */
 function environment(bindings) {
   if (WORKERS) {
@@ -57,15 +47,19 @@ function environment(bindings) {
   if (globalThis.Deno?.env) {
     try {
       return globalThis.Deno.env.toObject();
-    } catch {
-      return {}; // run without --allow-env: an empty environment, as std::env then sees
+    } catch (error) {
+      // Run without --allow-env: std::env sees an empty environment, and the log says why.
+      console.log(`gzrs: the service's environment is empty: run deno with --allow-env to pass it (${error.name})`);
+      return {};
     }
   }
   return { ...(globalThis.process?.env ?? {}) };
 }
 
 /**
- * The handler for the service in ./service.wasm.
+ * The handler for the service.
+ * @param options.module the service's compiled `WebAssembly.Module`, or a function answering a
+ *   promise of it (or of its bytes): called once, when the handler starts
  * @param options.basePath the path the service is served under (`""`: at `/`)
  * @param options.requestBodyLimit the largest request body the service takes, in bytes; a larger
  *   one is answered 413 (by its `content-length` at once, else when it goes past)
@@ -73,17 +67,22 @@ function environment(bindings) {
  *   on Workers, registered with `Deno.cron` under Deno (with `--unstable-cron`), and listed as
  *   `crons` for any other scheduler to call `scheduled({ cron: schedule })` with
  */
-export function createFetchHandler({ basePath = "", crons = [], requestBodyLimit = 100 * 1024 * 1024 } = {}) {
+export function createFetchHandler({ module, basePath = "", crons = [], requestBodyLimit = 100 * 1024 * 1024 } = {}) {
   let service;
   const start = (bindings) => {
     console.log(`gzrs: wasm mode, fetch handler, ${runtimeName()}, gzrs ${GZRS_VERSION}`);
-    let module;
+    let compiled;
     try {
-      module = compileModule();
+      const had = typeof module === "function" ? module() : module;
+      compiled = had;
+      // Under `deno serve` (Deno 2.9), an instance made while the entry is evaluated, or within a
+      // request, never sees the chunks of its first streamed request body: made in a task of its
+      // own, it does.
+      if (globalThis.Deno) compiled = new Promise((resolve) => setTimeout(() => resolve(had), 0));
     } catch (error) {
-      module = `gzrs: the service's wasm module cannot be loaded (${error.message})`;
+      compiled = `gzrs: the service's wasm module cannot be loaded (${error.message})`;
     }
-    return new WasmService(module, { env: () => environment(bindings) });
+    return new WasmService(compiled, { env: () => environment(bindings) });
   };
   // Off Workers the module is compiled at import, overlapping the rest of the start; Workers
   // hand over the environment only with a request, so there it starts with the first one.

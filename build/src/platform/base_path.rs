@@ -1,4 +1,4 @@
-//! The path the service answers under on the web and server platforms (`--base-path`).
+//! The path the service answers under on every platform but Genezio's (`--base-path`).
 
 use anyhow::Result;
 
@@ -16,4 +16,18 @@ pub fn normalized_base_path(base: Option<&str>) -> Result<String> {
     } else {
         format!("/{trimmed}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_are_normalized() {
+        assert_eq!(normalized_base_path(None).unwrap(), "");
+        assert_eq!(normalized_base_path(Some("/")).unwrap(), "");
+        assert_eq!(normalized_base_path(Some("api/")).unwrap(), "/api");
+        assert_eq!(normalized_base_path(Some("/a/b")).unwrap(), "/a/b");
+        assert!(normalized_base_path(Some("/a?b")).is_err());
+    }
 }

@@ -29,8 +29,10 @@ pub trait Platform: Sync {
     fn default_port(&self) -> u16;
 
     /// The path the service's routes answer under when served locally (`/Hello/api`, `/api`,
-    /// or `` for the root).
-    fn route_prefix(&self, krate: &UserCrate, args: &BuildArgs) -> String;
+    /// or `` for the root): `--base-path`, unless the platform puts them elsewhere.
+    fn route_prefix(&self, _krate: &UserCrate, args: &BuildArgs) -> String {
+        super::base_path::normalized_base_path(args.base_path.as_deref()).unwrap_or_default()
+    }
 
     /// Checks what serving needs, before anything is built: a missing runtime costs no compile.
     fn check_serving(&self, _krate: &UserCrate, _args: &LocalArgs) -> Result<()> {
@@ -46,6 +48,27 @@ pub trait Platform: Sync {
         port: u16,
         args: &LocalArgs,
     ) -> Result<Command>;
+
+    /// Checks, before anything is built, that `gzrs deploy` can deploy to this platform: its
+    /// tool is there (a missing one costs no compile), or an error says what to do instead.
+    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
+        anyhow::bail!(
+            "the web folder is for any JavaScript runtime and has no deploy tool of its own: deploy with --to cloudflare, deno or genezio, or run it as its README says"
+        )
+    }
+
+    /// `gzrs deploy`: runs the platform's own tool on the build in `out` (which `write` wrote
+    /// for `krate` and `args`); with `dry_run`, its offline check instead, and the size of what
+    /// would ship against the platform's limit. Only called once `check_deploy` passed.
+    fn deploy(
+        &self,
+        _krate: &UserCrate,
+        _out: &Path,
+        _args: &BuildArgs,
+        _dry_run: bool,
+    ) -> Result<()> {
+        unreachable!("check_deploy refuses this platform")
+    }
 
     /// Serves the build in `out` on `port` until Ctrl-C (`gzrs local`).
     fn serve(&self, krate: &UserCrate, out: &Path, port: u16, args: &LocalArgs) -> Result<()> {

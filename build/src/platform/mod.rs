@@ -4,6 +4,9 @@
 //! `js-host/`.
 
 pub mod base_path;
+pub mod cloudflare;
+pub mod deno;
+pub mod deploy_tool;
 pub mod genezio;
 mod interface;
 pub mod server;
@@ -22,6 +25,8 @@ impl PlatformName {
             PlatformName::Genezio => &genezio::Genezio,
             PlatformName::Web => &web::Web,
             PlatformName::Server => &server::Server,
+            PlatformName::Cloudflare => &cloudflare::Cloudflare,
+            PlatformName::Deno => &deno::Deno,
         }
     }
 }

@@ -33,7 +33,7 @@ fn dev_serves_each_edit(name: &str, options: &[&str], path: &str) {
             .args(["dev", "--port", &port.to_string()])
             .args(options)
             .current_dir(dir.join(name))
-            .env("CARGO_TARGET_DIR", gzrs_tests::repo_root().join("target"))
+            .env("CARGO_TARGET_DIR", gzrs_tests::shared_target_dir())
             .env("GZRS_LAMBDA_RIC", gzrs_tests::lambda::aws_lambda_ric()),
         &log,
     );

@@ -55,7 +55,7 @@ fn the_wasm_module_is_optimized_when_wasm_opt_is_there_and_still_builds_when_not
             .arg(&out)
             .arg("opt-svc")
             .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", gzrs_tests::repo_root().join("target"));
+            .env("CARGO_TARGET_DIR", gzrs_tests::shared_target_dir());
         if let Some(tool) = tool {
             command.env("GZRS_WASM_OPT", tool);
         }

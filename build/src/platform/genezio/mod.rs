@@ -36,6 +36,11 @@ pub const DEFAULT_PORT: u16 = 8083;
 #[derive(Debug)]
 pub struct Genezio;
 
+/// Lambda's limits on a function's deploy package: 50 MiB zipped (a direct upload), 250 MiB
+/// unzipped.
+const LAMBDA_ZIPPED_LIMIT: u64 = 50 * 1024 * 1024;
+const LAMBDA_UNZIPPED_LIMIT: u64 = 250 * 1024 * 1024;
+
 impl Platform for Genezio {
     fn mode(&self, args: &BuildArgs) -> Result<Mode> {
         let Some(mode) = args.mode else {
@@ -136,6 +141,54 @@ impl Platform for Genezio {
             .arg(krate.dir())
             .stdin(Stdio::null());
         Ok(command)
+    }
+
+    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
+        lambda_local::find_genezio().map(drop)
+    }
+
+    /// `genezio deploy` in the project; the dry run bundles each class as Genezio's deploy does
+    /// (`genezio bundleClass`, offline) and weighs the bundle against Lambda's limits.
+    fn deploy(&self, krate: &UserCrate, out: &Path, args: &BuildArgs, dry_run: bool) -> Result<()> {
+        let genezio = lambda_local::find_genezio()?;
+        if !dry_run {
+            return super::deploy_tool::run(
+                Command::new(&genezio)
+                    .arg("deploy")
+                    .env("GENEZIO_NO_TELEMETRY", "1"),
+                out,
+                "genezio deploy",
+            );
+        }
+        let class = &krate.config.class;
+        let classes = match self.mode(args)? {
+            Mode::Ab => vec![format!("{class}Wasm"), format!("{class}Native")],
+            _ => vec![class.clone()],
+        };
+        let work = krate.target_dir.join("gzrs/deploy").join(&krate.name);
+        for class in classes {
+            let task = lambda_local::bundle(&genezio, out, &class, "aws", &work, args.verbose)?;
+            let zipped = fs::metadata(work.join("bundle/bundle.zip"))?.len();
+            let unzipped = super::deploy_tool::ShippedSize::of_dir(&task, &[])?.bytes;
+            let verdict = if zipped <= LAMBDA_ZIPPED_LIMIT && unzipped <= LAMBDA_UNZIPPED_LIMIT {
+                "within"
+            } else {
+                "over"
+            };
+            eprintln!(
+                "
+{class}, as Genezio bundles it: {} zipped, {} unzipped, {verdict} Lambda's limits ({} zipped, {} unzipped).",
+                super::deploy_tool::human(zipped),
+                super::deploy_tool::human(unzipped),
+                super::deploy_tool::human(LAMBDA_ZIPPED_LIMIT),
+                super::deploy_tool::human(LAMBDA_UNZIPPED_LIMIT),
+            );
+        }
+        eprintln!(
+            "Deploy it with: gzrs deploy --to genezio --mode {}",
+            self.mode(args)?.name()
+        );
+        Ok(())
     }
 
     fn serve(&self, krate: &UserCrate, out: &Path, port: u16, args: &LocalArgs) -> Result<()> {

@@ -9,7 +9,6 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::base_path::normalized_base_path;
 use super::interface::Platform;
 use crate::artifacts::Artifacts;
 use crate::files::write;
@@ -56,8 +55,10 @@ impl Platform for Server {
         DEFAULT_PORT
     }
 
-    fn route_prefix(&self, _krate: &UserCrate, args: &BuildArgs) -> String {
-        normalized_base_path(args.base_path.as_deref()).unwrap_or_default()
+    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
+        anyhow::bail!(
+            "a container host deploys an image, with its own tool: `gzrs build --platform server`, then `docker build -t my-service .` in its output and push the image (Cloud Run: `gcloud run deploy --source .` from the output; Fly.io: `fly launch`)"
+        )
     }
 
     fn serve_command(

@@ -1,8 +1,10 @@
 //! `--platform web`: the service as a fetch handler, a folder that any runtime with
-//! `export default { fetch }` serves: Deno (`deno serve`), Bun, Cloudflare's workerd, and Node
-//! through `server.mjs`. The module and the platform-neutral host go in `gzrs/`; `handler.mjs`
-//! is the entry everywhere. wasm mode only.
+//! `export default { fetch }` serves: Node through `server.mjs`, Bun and Deno (`handler.mjs`),
+//! and Cloudflare's workerd (`worker.mjs`, `workerd.capnp`). The module and the
+//! platform-neutral host go in `gzrs/` ([`fetch_output`]), which the Cloudflare and Deno
+//! platforms' outputs share. wasm mode only.
 
+pub mod fetch_output;
 pub mod runtime;
 
 use std::fs;
@@ -11,15 +13,19 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::base_path::normalized_base_path;
 use super::interface::Platform;
 use crate::artifacts::Artifacts;
 use crate::files::write;
-use crate::js_host::{write_core, write_host_file};
+use crate::js_host::write_host_file;
 use crate::options::{BuildArgs, LocalArgs, Mode};
-use crate::template::{context, render};
 use crate::user_crate::UserCrate;
-use runtime::{module_files, workerd_config, COMPATIBILITY_DATE};
+use fetch_output::{wasm_only, FetchOutput, ModuleSource};
+use runtime::{module_files, workerd_config};
+
+/// The web folder's entry on Node, Bun and Deno.
+pub const HANDLER: &str = "handler.mjs";
+/// The entry on workerd and Workers: it imports the module, as their bundlers and configs take it.
+pub const WORKER: &str = "worker.mjs";
 
 /// The port `server.mjs` and the generated workerd config listen on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -30,13 +36,7 @@ pub struct Web;
 
 impl Platform for Web {
     fn mode(&self, args: &BuildArgs) -> Result<Mode> {
-        match args.mode {
-            None | Some(Mode::Wasm) => Ok(Mode::Wasm),
-            Some(other) => anyhow::bail!(
-                "--platform web runs the service as wasm in the JavaScript runtime: leave out --mode {} (or use --platform genezio)",
-                other.name()
-            ),
-        }
+        wasm_only(args, "web")
     }
 
     fn default_out(&self, _mode: Mode) -> &'static str {
@@ -57,10 +57,6 @@ impl Platform for Web {
 
     fn default_port(&self) -> u16 {
         DEFAULT_PORT
-    }
-
-    fn route_prefix(&self, _krate: &UserCrate, args: &BuildArgs) -> String {
-        normalized_base_path(args.base_path.as_deref()).unwrap_or_default()
     }
 
     fn check_serving(&self, krate: &UserCrate, args: &LocalArgs) -> Result<()> {
@@ -94,36 +90,28 @@ impl Platform for Web {
     }
 }
 
-/// Writes the fetch-handler folder for `module` (the wasm artifacts) into `out`.
+/// Writes the fetch-handler folder for `module` (the wasm artifacts) into `out`: `handler.mjs`
+/// (Node through `server.mjs`, Bun, Deno with read access), `worker.mjs` and `workerd.capnp`
+/// (workerd), and the README.
 pub fn write_folder(
     krate: &UserCrate,
     out: &Path,
     module: Artifacts,
     base_path: Option<&str>,
 ) -> Result<()> {
-    let base_path = normalized_base_path(base_path)?;
-    let gzrs_dir = out.join("gzrs");
-    if gzrs_dir.exists() {
-        fs::remove_dir_all(&gzrs_dir)
-            .with_context(|| format!("could not clear {}", gzrs_dir.display()))?;
-    }
-    write_core(&gzrs_dir)?;
-    for (name, bytes) in &module.files {
-        write(&gzrs_dir.join(name), bytes)?;
-    }
-    write_host_file(
-        "js-host/web/fetch-handler.mjs",
-        &gzrs_dir.join("fetch-handler.mjs"),
+    let output = FetchOutput::new(krate, base_path)?;
+    output.write_host(out, &module, true)?;
+    output.write_entry(
+        out,
+        HANDLER,
+        "on Node (through server.mjs), Bun and Deno",
+        ModuleSource::FileRead,
     )?;
-    let crons: Vec<(String, String)> = krate
-        .typed
-        .iter()
-        .flat_map(|typed| &typed.methods)
-        .filter_map(|m| Some((m.cron.clone()?, m.name.clone())))
-        .collect();
-    write(
-        &out.join("handler.mjs"),
-        handler_source(&base_path, &crons, krate.config.streamed_body_limit()),
+    output.write_entry(
+        out,
+        WORKER,
+        "on workerd (workerd.capnp)",
+        ModuleSource::WasmImport,
     )?;
     write_host_file("js-host/web/server.mjs", &out.join("server.mjs"))?;
     let modules = module_files(out)?;
@@ -131,60 +119,7 @@ pub fn write_folder(
         &out.join("workerd.capnp"),
         workerd_config(&modules, &format!("*:{DEFAULT_PORT}"), &[]),
     )?;
-    write(
-        &out.join("wrangler.toml"),
-        wrangler_toml(&krate.name, &crons),
-    )?;
-    write(&out.join("README.md"), readme(&krate.name, &base_path))?;
-    Ok(())
-}
-
-fn handler_source(base_path: &str, crons: &[(String, String)], body_limit: usize) -> String {
-    let crons: Vec<String> = crons
-        .iter()
-        .map(|(schedule, method)| format!("\n  {{ schedule: {schedule:?}, method: {method:?} }},"))
-        .collect();
-    let crons = if crons.is_empty() {
-        String::new()
-    } else {
-        format!("{}\n", crons.concat())
-    };
-    render(
-        "templates/web/handler.mjs",
-        context! { crons, base_path => format!("{base_path:?}"), body_limit },
-    )
-}
-
-fn wrangler_toml(name: &str, crons: &[(String, String)]) -> String {
-    let schedules: Vec<String> = crons.iter().map(|(s, _)| format!("{s:?}")).collect();
-    render(
-        "templates/web/wrangler.toml",
-        context! {
-            name => format!("{name:?}"),
-            compatibility_date => COMPATIBILITY_DATE,
-            crons => schedules.join(", "),
-        },
-    )
-}
-
-fn readme(name: &str, base_path: &str) -> String {
-    let root = if base_path.is_empty() { "/" } else { base_path };
-    render(
-        "templates/web/README.md",
-        context! { name, root, root_slash => format!("{base_path}/") },
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_paths_are_normalized() {
-        assert_eq!(normalized_base_path(None).unwrap(), "");
-        assert_eq!(normalized_base_path(Some("/")).unwrap(), "");
-        assert_eq!(normalized_base_path(Some("api/")).unwrap(), "/api");
-        assert_eq!(normalized_base_path(Some("/a/b")).unwrap(), "/a/b");
-        assert!(normalized_base_path(Some("/a?b")).is_err());
-    }
+    // A wrangler.toml from before `--platform cloudflare` would deploy the wrong entry.
+    let _ = fs::remove_file(out.join("wrangler.toml"));
+    output.write_readme(out, "templates/web/README.md", &krate.name)
 }

@@ -143,8 +143,9 @@ pub fn module_files(out: &Path) -> Result<Vec<String>> {
         walk(out, &out.join("gzrs"), &mut found)?;
     }
     found.sort();
-    // The entry first (workerd's rule); server.mjs is Node's and imports node:http.
-    found.insert(0, "handler.mjs".to_string());
+    // The entry first (workerd's rule): the one that imports the module. handler.mjs reads it
+    // from a file and server.mjs is Node's: workerd has neither.
+    found.insert(0, super::WORKER.to_string());
     Ok(found)
 }
 
@@ -196,11 +197,11 @@ mod tests {
     #[test]
     fn the_workerd_config_lists_every_module_the_entry_first() {
         let config = workerd_config(
-            &["handler.mjs".into(), "gzrs/service.wasm".into()],
+            &["worker.mjs".into(), "gzrs/service.wasm".into()],
             "127.0.0.1:8787",
             &[("KEY".into(), "a \"quoted\" value".into())],
         );
-        let handler = config.find("esModule = embed \"handler.mjs\"").unwrap();
+        let handler = config.find("esModule = embed \"worker.mjs\"").unwrap();
         let wasm = config.find("wasm = embed \"gzrs/service.wasm\"").unwrap();
         assert!(handler < wasm, "{config}");
         assert!(config.contains(r#"address = "127.0.0.1:8787""#), "{config}");

@@ -1,0 +1,223 @@
+//! Each platform's own tool takes gzrs's output as it is, offline, through `gzrs deploy --to X
+//! --dry-run`: wrangler bundles the Cloudflare output and `wrangler dev` serves the fixture's
+//! corpus equal to standalone; `deno check` passes on the Deno output (which serves the corpus
+//! with least permissions in web_runtimes); Genezio bundles the project as its deploy does.
+//! Outputs with no tool of their own, and a Node too old for wrangler, are refused before
+//! anything compiles. Every build here is the fixture's module, compiled once (cargo's cache).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gzrs_tests::checks::{check_cases, check_limits, check_panic_recovery, Front};
+use gzrs_tests::web::{node_version, WebLocal};
+use gzrs_tests::{fixture_corpus, gzrs, repo_root, shared_target_dir};
+
+const FIXTURE: &str = "tests/fixture-app";
+
+/// `PATH` with the npm tools of `tests/node` and, first, `node`'s folder if given.
+fn path_with(node: Option<&Path>) -> String {
+    let mut dirs: Vec<PathBuf> = node
+        .map(|n| n.parent().expect("node's folder").to_path_buf())
+        .into_iter()
+        .collect();
+    dirs.push(repo_root().join("tests/node/node_modules/.bin"));
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs)
+        .expect("a PATH")
+        .into_string()
+        .expect("a UTF-8 PATH")
+}
+
+/// `gzrs deploy ARGS --out target/gzrs-tests/deploy-NAME tests/fixture-app` with `path`.
+fn deploy(name: &str, args: &[&str], path: &str) -> (Output, PathBuf) {
+    let out = repo_root()
+        .join("target/gzrs-tests")
+        .join(format!("deploy-{name}"));
+    let output = Command::new(gzrs())
+        .arg("deploy")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .arg(repo_root().join(FIXTURE))
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("GENEZIO_NO_TELEMETRY", "1")
+        .output()
+        .expect("gzrs runs");
+    (output, out)
+}
+
+fn said(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn wrangler_bundles_the_cloudflare_output_and_wrangler_dev_serves_the_corpus() {
+    let node22 = node_version("node22");
+    let path = path_with(Some(&node22));
+    let (output, out) = deploy("cloudflare", &["--to", "cloudflare", "--dry-run"], &path);
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("Total Upload") && log.contains("within Workers' limit of 3.0 MiB gzipped"),
+        "wrangler's bundle and gzrs's size line:\n{log}"
+    );
+    let bundled: Vec<String> = std::fs::read_dir(out.join(".wrangler/dry-run"))
+        .expect("wrangler wrote its bundle")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        bundled.iter().any(|f| f.ends_with(".wasm")) && bundled.iter().any(|f| f == "worker.js"),
+        "the bundle holds the worker and the module: {bundled:?}"
+    );
+
+    // wrangler's own local server (workerd under miniflare), offline.
+    let port = gzrs_tests::local::free_port();
+    let mut command = Command::new(repo_root().join("tests/node/node_modules/.bin/wrangler"));
+    command
+        .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+        .current_dir(&out)
+        .env("PATH", &path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("CI", "1");
+    let local = WebLocal::serve(
+        &mut command,
+        port,
+        repo_root().join("target/gzrs-tests/deploy-cloudflare-dev.log"),
+        "wrangler dev",
+        "/",
+    );
+    let mut problems = check_cases(&local, FIXTURE, &fixture_corpus());
+    problems.extend(check_panic_recovery(&local));
+    problems.extend(check_limits(&local, Front::Web));
+    assert!(
+        problems.is_empty(),
+        "{}\n--- wrangler dev ---\n{}",
+        problems.join("\n"),
+        local.log()
+    );
+}
+
+#[test]
+fn deno_checks_the_deno_output_and_the_web_folder_names_the_permission_it_lacks() {
+    let path = path_with(None);
+    let (output, out) = deploy("deno", &["--to", "deno", "--dry-run"], &path);
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("Running deno check main.mjs") && log.contains("The folder Deno Deploy takes"),
+        "{log}"
+    );
+    let main = std::fs::read_to_string(out.join("main.mjs")).unwrap();
+    assert!(
+        main.contains("import source module from \"./gzrs/service.wasm\""),
+        "{main}"
+    );
+
+    // The web folder reads its module: Deno without read access is told which flag it needs.
+    let web = repo_root().join("target/gzrs-tests/deploy-web");
+    let built = Command::new(gzrs())
+        .args(["build", "--platform", "web", "--out"])
+        .arg(&web)
+        .arg(repo_root().join(FIXTURE))
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", said(&built));
+    let port = gzrs_tests::local::free_port();
+    let mut command = Command::new(repo_root().join("tests/node/node_modules/.bin/deno"));
+    command
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "handler.mjs",
+        ])
+        .current_dir(&web);
+    let log = repo_root().join("target/gzrs-tests/deploy-web-deno.log");
+    let _deno = gzrs_tests::GroupGuard::spawn(&mut command, &log);
+    // Every answer is the module's 500 here: wait for any answer at all.
+    let agent = gzrs_tests::http_agent();
+    let url = format!("http://127.0.0.1:{port}/");
+    let started = std::time::Instant::now();
+    let mut response = loop {
+        match agent.get(&url).call() {
+            Ok(response) => break response,
+            Err(error) if started.elapsed() > std::time::Duration::from_secs(60) => {
+                panic!(
+                    "deno did not answer: {error}
+{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+        }
+    };
+    let body = response.body_mut().read_to_string().unwrap();
+    assert_eq!(response.status().as_u16(), 500, "{body}");
+    assert!(
+        body.contains("deno needs read access")
+            && body.contains("--allow-read")
+            && body.contains("--platform deno"),
+        "{body}"
+    );
+}
+
+#[test]
+fn genezio_bundles_the_project_as_its_deploy_does() {
+    let (output, _) = deploy(
+        "genezio",
+        &["--to", "genezio", "--mode", "wasm", "--dry-run"],
+        &path_with(None),
+    );
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("Fixture, as Genezio bundles it:") && log.contains("within Lambda's limits"),
+        "{log}"
+    );
+}
+
+/// What cannot be deployed is said before anything compiles, with what to do instead.
+#[test]
+fn deploy_refuses_before_building_what_it_cannot_deploy() {
+    let cases = [
+        (
+            vec!["--to", "web"],
+            None,
+            "--to cloudflare, deno or genezio",
+        ),
+        (vec!["--to", "server"], None, "docker build"),
+        (vec!["--to", "genezio"], None, "--mode"),
+        // The machine's Node 20 first on PATH: wrangler 4 would refuse it.
+        (
+            vec!["--to", "cloudflare"],
+            Some(PathBuf::from("/usr/bin/node")),
+            "wrangler needs Node.js 22.12 or later",
+        ),
+    ];
+    for (args, node, expected) in cases {
+        let path = path_with(node.as_deref());
+        let (output, _) = deploy("refused", &args, &path);
+        let log = said(&output);
+        assert!(!output.status.success(), "{args:?}: {log}");
+        assert!(
+            log.contains(expected),
+            "{args:?}: expected {expected:?} in:\n{log}"
+        );
+        assert!(
+            !log.contains("Compiling"),
+            "{args:?} compiled first:\n{log}"
+        );
+    }
+}
