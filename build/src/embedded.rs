@@ -21,7 +21,7 @@ macro_rules! embed {
 }
 
 /// Every embedded file.
-pub const FILES: [Embedded; 29] = embed![
+pub const FILES: [Embedded; 33] = embed![
     "js-host/core/wasm-service.mjs",
     "js-host/core/wasi.mjs",
     "js-host/core/protocol.mjs",
@@ -47,6 +47,10 @@ pub const FILES: [Embedded; 29] = embed![
     "templates/cloudflare/README.md",
     "templates/deno/deno.json",
     "templates/deno/README.md",
+    "templates/netlify/netlify.toml",
+    "templates/netlify/README.md",
+    "templates/vercel/vercel.json",
+    "templates/vercel/README.md",
     "templates/server/Dockerfile",
     "templates/server/README.md",
     "templates/new/manifest.toml",

@@ -14,7 +14,10 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes `contents` to `path`, naming the path if it fails.
+/// Writes `contents` to `path`, its folder made if need be, naming the path if it fails.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    }
     fs::write(path, contents).with_context(|| format!("could not write {}", path.display()))
 }

@@ -45,7 +45,7 @@ pub struct BuildArgs {
     pub mode: Option<Mode>,
     /// Where it runs: `genezio` (a Genezio project), `web` (a fetch handler for Node, Bun, Deno
     /// and workerd; wasm mode), `cloudflare` (a Worker for wrangler), `deno` (for Deno and Deno
-    /// Deploy), or `server` (executables serving HTTP themselves, for containers; native mode).
+    /// Deploy), `netlify` or `vercel` (a Function for each), or `server` (executables serving HTTP themselves, for containers; native mode).
     #[arg(long, value_enum, default_value_t = PlatformName::Genezio)]
     pub platform: PlatformName,
     /// With a platform other than genezio: the path the service is served under (`/api`: a
@@ -127,6 +127,10 @@ pub enum PlatformName {
     Cloudflare,
     /// Deno and Deno Deploy: `main.mjs`, which imports the module and needs no file access.
     Deno,
+    /// A Netlify Function with the module, for `netlify deploy --build`.
+    Netlify,
+    /// A Vercel Function with the module, every path routed to it, for `vercel deploy`.
+    Vercel,
 }
 
 impl LocalArgs {

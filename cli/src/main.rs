@@ -110,7 +110,9 @@ enum Command {
     /// Build the service for a platform and deploy it with that platform's own tool.
     ///
     /// `--to cloudflare` runs `wrangler deploy` (wrangler 4, on Node.js 22.12 or later), `--to
-    /// deno` runs `deno deploy`, `--to genezio` runs `genezio deploy` (with `--mode`). The tool
+    /// deno` runs `deno deploy`, `--to netlify` runs `netlify deploy --build --prod` (Node.js
+    /// 22.13 or later), `--to vercel` runs `vercel deploy --prod`, `--to genezio` runs `genezio
+    /// deploy` (with `--mode`). The tool
     /// is the one on PATH, or in node_modules/.bin, or else run with `npx` at the version gzrs is
     /// tested with; its own messages (a login it needs, say) are shown as they are.
     #[command(
@@ -119,11 +121,12 @@ enum Command {
             .value_name("PLATFORM")
             .required(true)
             .default_value(None::<&str>)
-            .help("Where to deploy: cloudflare, deno or genezio (the web and server outputs are deployed by hand: see their READMEs)")),
+            .help("Where to deploy: cloudflare, deno, netlify, vercel or genezio (the web and server outputs are deployed by hand: see their READMEs)")),
         after_help = "Examples:
   gzrs deploy --to cloudflare --dry-run   # wrangler's offline check and the Worker's size
   gzrs deploy --to cloudflare             # wrangler deploy
   gzrs deploy --to deno                   # deno deploy
+  gzrs deploy --to vercel --dry-run       # vercel build, offline
   gzrs deploy --to genezio --mode wasm    # genezio deploy"
     )]
     Deploy(deploy::DeployArgs),

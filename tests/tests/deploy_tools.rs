@@ -1,7 +1,10 @@
 //! Each platform's own tool takes gzrs's output as it is, offline, through `gzrs deploy --to X
 //! --dry-run`: wrangler bundles the Cloudflare output and `wrangler dev` serves the fixture's
 //! corpus equal to standalone; `deno check` passes on the Deno output (which serves the corpus
-//! with least permissions in web_runtimes); Genezio bundles the project as its deploy does.
+//! with least permissions in web_runtimes); `netlify build --offline` and `vercel build` make
+//! functions that carry the module and serve the corpus at `/` (called in-process, as Functions
+//! 2.0 and Vercel's per-method exports are: `netlify dev` fails offline, `vercel dev` needs a
+//! login); Genezio bundles the project as its deploy does.
 //! Outputs with no tool of their own, and a Node too old for wrangler, are refused before
 //! anything compiles. Every build here is the fixture's module, compiled once (cargo's cache).
 
@@ -173,6 +176,129 @@ fn deno_checks_the_deno_output_and_the_web_folder_names_the_permission_it_lacks(
     );
 }
 
+/// Serves `dir`'s `handler.mjs` with gzrs's `server.mjs` on Node 22 (the runtime both Netlify
+/// and Vercel give a function here), as `name`.
+fn serve_function(dir: &Path, handler: &str, name: &str) -> WebLocal {
+    std::fs::write(dir.join("handler.mjs"), handler).unwrap();
+    std::fs::copy(
+        repo_root().join("build/js-host/web/server.mjs"),
+        dir.join("server.mjs"),
+    )
+    .unwrap();
+    let port = gzrs_tests::local::free_port();
+    let mut command = Command::new(node_version("node22"));
+    command
+        .arg("server.mjs")
+        .current_dir(dir)
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1");
+    WebLocal::serve(&mut command, port, dir.with_extension("log"), name, "/")
+}
+
+fn check_function(local: &WebLocal) {
+    let mut problems = check_cases(local, FIXTURE, &fixture_corpus());
+    problems.extend(check_panic_recovery(local));
+    assert!(
+        problems.is_empty(),
+        "[{}]\n{}\n--- output ---\n{}",
+        local.runtime,
+        problems.join("\n"),
+        local.log()
+    );
+}
+
+#[test]
+fn netlify_builds_a_function_that_carries_the_module_and_serves_the_corpus() {
+    let path = path_with(Some(&node_version("node22")));
+    let (output, out) = deploy("netlify", &["--to", "netlify", "--dry-run"], &path);
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("Netlify Build Complete") && log.contains("within AWS Lambda's limit"),
+        "{log}"
+    );
+    // The zip Netlify would upload, unpacked: the function and the module beside it.
+    let zip = std::fs::File::open(out.join(".netlify/functions/fixture-app.zip")).unwrap();
+    let function = repo_root().join("target/gzrs-tests/deploy-netlify-function");
+    let _ = std::fs::remove_dir_all(&function);
+    zip::ZipArchive::new(zip)
+        .and_then(|mut archive| archive.extract(&function))
+        .expect("unzip the function");
+    assert!(
+        function.join("gzrs/service.wasm").is_file(),
+        "the module is not in the function"
+    );
+    let manifest = std::fs::read_to_string(out.join(".netlify/functions/manifest.json")).unwrap();
+    assert!(
+        manifest.contains(r#""pattern":"/*""#),
+        "every path reaches it: {manifest}"
+    );
+    // Functions 2.0: the default export, called with the request and Netlify's context.
+    let local = serve_function(
+        &function,
+        "import fn from \"./netlify/functions/fixture-app.mjs\";\n\
+         export default { fetch: (request) => fn(request, { site: {}, params: {} }) };\n",
+        "netlify function",
+    );
+    check_function(&local);
+}
+
+#[test]
+fn vercel_builds_a_function_that_carries_the_module_and_serves_the_corpus_at_the_root() {
+    let path = path_with(Some(&node_version("node22")));
+    let (output, out) = deploy("vercel", &["--to", "vercel", "--dry-run"], &path);
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("within Vercel's limit"), "{log}");
+    assert!(
+        !out.join(".vercel/project.json").exists(),
+        "the dry run's placeholder project was left behind"
+    );
+    let built = out.join(".vercel/output");
+    // Nothing but the placeholder is published as a static file.
+    let published: Vec<String> = std::fs::read_dir(built.join("static"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(published, [".gitkeep"], "published as static files");
+    // Every path is routed to the function.
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(built.join("config.json")).unwrap()).unwrap();
+    assert!(
+        config["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|route| route["src"] == "^(?:/(.*))$" && route["dest"] == "/api"),
+        "{config}"
+    );
+    // The function as Vercel ships it: its folder plus the files its config maps in.
+    let func = built.join("functions/api/index.func");
+    let vc_config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(func.join(".vc-config.json")).unwrap())
+            .unwrap();
+    let function = repo_root().join("target/gzrs-tests/deploy-vercel-function");
+    let _ = std::fs::remove_dir_all(&function);
+    gzrs_tests::copy_dir(&func, &function);
+    for (to, from) in vc_config["filePathMap"].as_object().unwrap() {
+        let to = function.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(out.join(from.as_str().unwrap()), to).unwrap();
+    }
+    assert!(function.join("gzrs/service.wasm").is_file(), "{vc_config}");
+    let handler = vc_config["handler"].as_str().unwrap();
+    // Vercel calls the export named by the request's method, with the path as the client sent it.
+    let local = serve_function(
+        &function,
+        &format!(
+            "import * as methods from \"./{handler}\";\n\
+             export default {{ fetch: (request) => methods[request.method](request) }};\n"
+        ),
+        "vercel function",
+    );
+    check_function(&local);
+}
+
 #[test]
 fn genezio_bundles_the_project_as_its_deploy_does() {
     let (output, _) = deploy(
@@ -195,7 +321,7 @@ fn deploy_refuses_before_building_what_it_cannot_deploy() {
         (
             vec!["--to", "web"],
             None,
-            "--to cloudflare, deno or genezio",
+            "--to cloudflare, deno, netlify, vercel or genezio",
         ),
         (vec!["--to", "server"], None, "docker build"),
         (vec!["--to", "genezio"], None, "--mode"),

@@ -53,7 +53,7 @@ pub trait Platform: Sync {
     /// tool is there (a missing one costs no compile), or an error says what to do instead.
     fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
         anyhow::bail!(
-            "the web folder is for any JavaScript runtime and has no deploy tool of its own: deploy with --to cloudflare, deno or genezio, or run it as its README says"
+            "the web folder is for any JavaScript runtime and has no deploy tool of its own: deploy with --to cloudflare, deno, netlify, vercel or genezio, or run it as its README says"
         )
     }
 

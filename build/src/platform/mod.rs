@@ -9,7 +9,9 @@ pub mod deno;
 pub mod deploy_tool;
 pub mod genezio;
 mod interface;
+pub mod netlify;
 pub mod server;
+pub mod vercel;
 pub mod web;
 
 use anyhow::Result;
@@ -27,6 +29,8 @@ impl PlatformName {
             PlatformName::Server => &server::Server,
             PlatformName::Cloudflare => &cloudflare::Cloudflare,
             PlatformName::Deno => &deno::Deno,
+            PlatformName::Netlify => &netlify::Netlify,
+            PlatformName::Vercel => &vercel::Vercel,
         }
     }
 }

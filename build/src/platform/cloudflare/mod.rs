@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use super::deploy_tool::{human, run, DeployTool, ShippedSize};
 use super::interface::Platform;
-use super::web::fetch_output::{wasm_only, FetchOutput, ModuleSource};
+use super::web::fetch_output::{wasm_only, Entry, Exports, FetchOutput, ModuleSource};
 use super::web::runtime::{Runtime, COMPATIBILITY_DATE};
 use super::web::{DEFAULT_PORT, WORKER};
 use crate::files::write;
@@ -46,14 +46,15 @@ impl Platform for Cloudflare {
     }
 
     fn write(&self, krate: &UserCrate, out: &Path, _mode: Mode, args: &BuildArgs) -> Result<()> {
-        let module = crate::wasm::build(krate, args.wasm_options())?;
-        let output = FetchOutput::new(krate, args.base_path.as_deref())?;
-        output.write_host(out, &module, false)?;
+        let output = FetchOutput::compile_into(krate, args, out, false)?;
         output.write_entry(
             out,
-            WORKER,
-            "on Cloudflare Workers",
-            ModuleSource::WasmImport,
+            &Entry {
+                file: WORKER,
+                runtimes: "on Cloudflare Workers",
+                source: ModuleSource::WasmImport,
+                exports: Exports::FetchHandler,
+            },
         )?;
         write(
             &out.join("wrangler.toml"),

@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use super::deploy_tool::{run, DeployTool, ShippedSize};
 use super::interface::Platform;
-use super::web::fetch_output::{wasm_only, FetchOutput, ModuleSource};
+use super::web::fetch_output::{wasm_only, Entry, Exports, FetchOutput, ModuleSource};
 use super::web::runtime::Runtime;
 use crate::files::write;
 use crate::options::{BuildArgs, LocalArgs, Mode};
@@ -45,10 +45,16 @@ impl Platform for Deno {
     }
 
     fn write(&self, krate: &UserCrate, out: &Path, _mode: Mode, args: &BuildArgs) -> Result<()> {
-        let module = crate::wasm::build(krate, args.wasm_options())?;
-        let output = FetchOutput::new(krate, args.base_path.as_deref())?;
-        output.write_host(out, &module, false)?;
-        output.write_entry(out, MAIN, "on Deno", ModuleSource::SourceImport)?;
+        let output = FetchOutput::compile_into(krate, args, out, false)?;
+        output.write_entry(
+            out,
+            &Entry {
+                file: MAIN,
+                runtimes: "on Deno",
+                source: ModuleSource::SourceImport,
+                exports: Exports::FetchHandler,
+            },
+        )?;
         write(
             &out.join("deno.json"),
             render("templates/deno/deno.json", context! {}),

@@ -1,4 +1,5 @@
-//! What every fetch-handler output shares (the web folder, Cloudflare, Deno): the module and
+//! What every fetch-handler output shares (the web folder, Cloudflare, Deno, Netlify, Vercel):
+//! the module and
 //! the platform-neutral host in `gzrs/`, and entries, each a small file that has the module in
 //! the one way its runtime or bundler takes (a wasm import, a source-phase import, a file read).
 //! An entry never carries an import meant for another platform, so no bundler misreads one.
@@ -32,26 +33,76 @@ pub enum ModuleSource {
 }
 
 impl ModuleSource {
-    fn import_line(self) -> String {
-        let module = format!("./{HOST_DIR}/{}", crate::wasm::MODULE_FILE);
+    /// The import line, for an entry whose host folder is at `host` (`./gzrs/`, `../gzrs/`).
+    fn import_line(self, host: &str) -> String {
+        let module = format!("{host}{}", crate::wasm::MODULE_FILE);
         match self {
             ModuleSource::FileRead => {
-                format!("import {{ readModule }} from \"./{HOST_DIR}/read-module.mjs\";")
+                format!("import {{ readModule }} from \"{host}read-module.mjs\";")
             }
             ModuleSource::WasmImport => format!("import module from {module:?};"),
             ModuleSource::SourceImport => format!("import source module from {module:?};"),
         }
     }
 
-    fn expression(self) -> String {
+    fn expression(self, host: &str) -> String {
         match self {
             ModuleSource::FileRead => format!(
-                "() => readModule(new URL(\"./{HOST_DIR}/{}\", import.meta.url))",
+                "() => readModule(new URL(\"{host}{}\", import.meta.url))",
                 crate::wasm::MODULE_FILE
             ),
             ModuleSource::WasmImport | ModuleSource::SourceImport => "module".to_string(),
         }
     }
+}
+
+/// What an entry exports: the shape its platform calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exports {
+    /// `export default { fetch, scheduled }`: Node (server.mjs), Bun, Deno, Workers.
+    FetchHandler,
+    /// A Netlify Function (2.0): `export default (request, context) => Response`, and a
+    /// `config` routing every path under the base path to it.
+    NetlifyFunction,
+    /// A Vercel Function: one export per HTTP method, each `(request) => Response`.
+    VercelMethods,
+}
+
+impl Exports {
+    fn source(self, base_path: &str) -> String {
+        match self {
+            Exports::FetchHandler => "export default handler;".to_string(),
+            Exports::NetlifyFunction => format!(
+                "/** Netlify's Functions 2.0 signature; every path under {root} reaches the service. */\n\
+                 export default (request, context) => handler.fetch(request, undefined, context);\n\
+                 export const config = {{ path: {path:?} }};",
+                root = if base_path.is_empty() { "/" } else { base_path },
+                path = format!("{base_path}/*"),
+            ),
+            Exports::VercelMethods => {
+                let methods: Vec<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                    .iter()
+                    .map(|m| format!("export const {m} = serve;"))
+                    .collect();
+                format!(
+                    "/** Vercel's signature: one function per method (vercel.json sends every path here). */\n\
+                     const serve = (request) => handler.fetch(request);\n{}",
+                    methods.join("\n")
+                )
+            }
+        }
+    }
+}
+
+/// An entry: a small file that has the module one way and exports one shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Its path in the output (`handler.mjs`, `api/index.mjs`).
+    pub file: &'a str,
+    /// Words for its first line: "on Node (through server.mjs), Bun and Deno".
+    pub runtimes: &'a str,
+    pub source: ModuleSource,
+    pub exports: Exports,
 }
 
 /// What each entry of one build carries: the base path, the class's cron jobs and the body limit.
@@ -88,6 +139,20 @@ impl FetchOutput {
         }
     }
 
+    /// Compiles the service to wasm and writes `gzrs/` into `out` (the file reader too when an
+    /// entry reads the module): what every fetch-handler platform's `write` starts with.
+    pub fn compile_into(
+        krate: &UserCrate,
+        args: &crate::options::BuildArgs,
+        out: &Path,
+        reads_module: bool,
+    ) -> Result<Self> {
+        let module = crate::wasm::build(krate, args.wasm_options())?;
+        let output = Self::new(krate, args.base_path.as_deref())?;
+        output.write_host(out, &module, reads_module)?;
+        Ok(output)
+    }
+
     /// Writes `gzrs/` into `out`, afresh: the module, the core host, the fetch handler, and the
     /// file reader when an entry reads the module (`reads_module`).
     pub fn write_host(&self, out: &Path, module: &Artifacts, reads_module: bool) -> Result<()> {
@@ -110,15 +175,14 @@ impl FetchOutput {
         Ok(())
     }
 
-    /// Writes the entry `file` into `out`: the handler for `runtimes` (words for its first line,
-    /// "on Node, Bun and Deno"), having the module from `source`.
-    pub fn write_entry(
-        &self,
-        out: &Path,
-        file: &str,
-        runtimes: &str,
-        source: ModuleSource,
-    ) -> Result<()> {
+    /// Writes `entry` into `out`.
+    pub fn write_entry(&self, out: &Path, entry: &Entry) -> Result<()> {
+        let depth = entry.file.matches('/').count();
+        let host = if depth == 0 {
+            format!("./{HOST_DIR}/")
+        } else {
+            format!("{}{HOST_DIR}/", "../".repeat(depth))
+        };
         let crons: Vec<String> = self
             .crons
             .iter()
@@ -134,15 +198,17 @@ impl FetchOutput {
         let source_text = render(
             "templates/web/entry.mjs",
             context! {
-                runtimes,
+                runtimes => entry.runtimes,
                 crons,
-                module_import => source.import_line(),
-                module => source.expression(),
+                host => &host,
+                module_import => entry.source.import_line(&host),
+                module => entry.source.expression(&host),
                 base_path => format!("{:?}", self.base_path),
                 body_limit => self.body_limit,
+                exports => entry.exports.source(&self.base_path),
             },
         );
-        write(&out.join(file), source_text)
+        write(&out.join(entry.file), source_text)
     }
 
     /// Writes the output's README from `template`, for the crate `name`.
@@ -165,6 +231,22 @@ impl FetchOutput {
         let schedules: Vec<String> = self.crons.iter().map(|(s, _)| format!("{s:?}")).collect();
         schedules.join(", ")
     }
+}
+
+/// Writes `public/` with one placeholder file: the folder a Netlify or Vercel output publishes,
+/// so nothing else of the output is served as a static file (an empty one would let Vercel
+/// publish the output's root instead).
+pub fn write_placeholder_public(out: &Path) -> Result<()> {
+    write(
+        &out.join("public/.gitkeep"),
+        "The service answers every path: nothing here is published.\n",
+    )
+}
+
+/// What `gzrs local` says for a platform whose own local server cannot run here (`tool` needs
+/// a network or a login): the web folder serves the same module and handler.
+pub fn served_as_web(tool: &str) -> anyhow::Error {
+    anyhow::anyhow!("{tool}; serve the same module and handler with `gzrs local --platform web`")
 }
 
 /// Refuses a `--mode` other than wasm for a platform that runs the module in JavaScript.

@@ -19,7 +19,7 @@ use crate::files::write;
 use crate::js_host::write_host_file;
 use crate::options::{BuildArgs, LocalArgs, Mode};
 use crate::user_crate::UserCrate;
-use fetch_output::{wasm_only, FetchOutput, ModuleSource};
+use fetch_output::{wasm_only, Entry, Exports, FetchOutput, ModuleSource};
 use runtime::{module_files, workerd_config};
 
 /// The web folder's entry on Node, Bun and Deno.
@@ -103,15 +103,21 @@ pub fn write_folder(
     output.write_host(out, &module, true)?;
     output.write_entry(
         out,
-        HANDLER,
-        "on Node (through server.mjs), Bun and Deno",
-        ModuleSource::FileRead,
+        &Entry {
+            file: HANDLER,
+            runtimes: "on Node (through server.mjs), Bun and Deno",
+            source: ModuleSource::FileRead,
+            exports: Exports::FetchHandler,
+        },
     )?;
     output.write_entry(
         out,
-        WORKER,
-        "on workerd (workerd.capnp)",
-        ModuleSource::WasmImport,
+        &Entry {
+            file: WORKER,
+            runtimes: "on workerd (workerd.capnp)",
+            source: ModuleSource::WasmImport,
+            exports: Exports::FetchHandler,
+        },
     )?;
     write_host_file("js-host/web/server.mjs", &out.join("server.mjs"))?;
     let modules = module_files(out)?;
