@@ -99,7 +99,7 @@ pub struct ShippedSize {
 }
 
 impl ShippedSize {
-    /// The files under `dir`, with `skip` (a folder name) left out.
+    /// The files under `dir`, those whose name ends with one of `skip` left out.
     pub fn of_dir(dir: &Path, skip: &[&str]) -> Result<Self> {
         use std::io::Write as _;
         let mut size = ShippedSize {
@@ -113,7 +113,7 @@ impl ShippedSize {
             {
                 let path = entry?.path();
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
-                if skip.iter().any(|s| *s == name) {
+                if skip.iter().any(|s| name.ends_with(s)) {
                     continue;
                 }
                 if path.is_dir() {

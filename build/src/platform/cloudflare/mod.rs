@@ -118,7 +118,8 @@ impl Platform for Cloudflare {
             out,
             "wrangler deploy --dry-run",
         )?;
-        let size = ShippedSize::of_dir(&bundle, &[])?;
+        // What wrangler uploads: the worker and the module, not its source map or README.
+        let size = ShippedSize::of_dir(&bundle, &[".map", "README.md"])?;
         let verdict = if size.gzipped <= FREE_LIMIT {
             "within"
         } else if size.gzipped <= PAID_LIMIT {
