@@ -30,7 +30,7 @@ done
 # builds without it, with a warning); cmake, autoconf, automake, libtool and g++ build
 # aws-lambda-ric (AWS's Node runtime client) from source; clang, lld, llvm (llvm-ar) and
 # wasi-libc compile the C code of crates like ring and zstd-sys for wasm mode; wrk drives
-# `gzrs bench --platform server`.
+# `gzrs bench --platform server`; buildah builds the server's image (no daemon needed).
 missing=()
 command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
 command -v clang >/dev/null 2>&1 || missing+=(clang lld)
@@ -39,6 +39,7 @@ command -v llvm-ar >/dev/null 2>&1 || missing+=(llvm)
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
 for tool in cmake autoconf automake libtool g++ make; do
   package="$tool"
   [ "$tool" = libtool ] && { command -v libtoolize >/dev/null 2>&1 && continue; package=libtool; }

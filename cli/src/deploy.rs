@@ -20,7 +20,7 @@ pub fn run(args: &DeployArgs) -> Result<()> {
     args.build.mode()?;
     let krate = UserCrate::load(&args.build.path)?;
     let platform = args.build.platform.get();
-    platform.check_deploy(&krate)?;
+    platform.check_deploy(&krate, args.dry_run)?;
     let out = gzrs_build::build(&krate, &args.build)?;
     platform.deploy(&krate, &out, &args.build, args.dry_run)
 }

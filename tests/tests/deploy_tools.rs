@@ -4,7 +4,8 @@
 //! with least permissions in web_runtimes); `netlify build --offline` and `vercel build` make
 //! functions that carry the module and serve the corpus at `/` (called in-process, as Functions
 //! 2.0 and Vercel's per-method exports are: `netlify dev` fails offline, `vercel dev` needs a
-//! login); Genezio bundles the project as its deploy does.
+//! login); Genezio bundles the project as its deploy does; buildah builds the server's image,
+//! whose executable serves the corpus.
 //! Outputs with no tool of their own, and a Node too old for wrangler, are refused before
 //! anything compiles. Every build here is the fixture's module, compiled once (cargo's cache).
 
@@ -48,6 +49,8 @@ fn deploy(name: &str, args: &[&str], path: &str) -> (Output, PathBuf) {
         .env("CARGO_TARGET_DIR", shared_target_dir())
         .env("WRANGLER_SEND_METRICS", "false")
         .env("GENEZIO_NO_TELEMETRY", "1")
+        // buildah as root here: no overlay mounts, so vfs storage.
+        .env("STORAGE_DRIVER", "vfs")
         .output()
         .expect("gzrs runs");
     (output, out)
@@ -314,6 +317,61 @@ fn genezio_bundles_the_project_as_its_deploy_does() {
     );
 }
 
+/// `buildah` runs `buildah` with vfs storage and answers its output, failing on an error.
+fn buildah(args: &[&str]) -> String {
+    let output = Command::new("buildah")
+        .args(args)
+        .env("STORAGE_DRIVER", "vfs")
+        .output()
+        .expect("buildah runs (scripts/setup.sh installs it)");
+    assert!(
+        output.status.success(),
+        "buildah {args:?}: {}",
+        said(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// The server's Dockerfile built into an image by a real builder (buildah, no daemon), and the
+/// image's executable, run from the image, serving the corpus equal to standalone.
+#[test]
+fn the_server_image_builds_and_its_executable_serves_the_corpus() {
+    let (output, _) = deploy(
+        "server",
+        &["--to", "server", "--dry-run", "--arch", "x86_64"],
+        &path_with(None),
+    );
+    let log = said(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("Image fixture-app:latest built"), "{log}");
+    let container = buildah(&["from", "localhost/fixture-app:latest"]);
+    let entrypoint = buildah(&[
+        "inspect",
+        "--format",
+        "{{.OCIv1.Config.Entrypoint}}",
+        &container,
+    ]);
+    assert_eq!(entrypoint, "[/service]");
+    let port = gzrs_tests::local::free_port();
+    let mut command = Command::new("buildah");
+    command
+        .args(["run", "--isolation", "chroot", "--net", "host"])
+        .args(["--env", &format!("PORT={port}"), "--env", "HOST=127.0.0.1"])
+        .args([&container, "/service"])
+        .env("STORAGE_DRIVER", "vfs");
+    let local = WebLocal::serve(
+        &mut command,
+        port,
+        repo_root().join("target/gzrs-tests/deploy-server-image.log"),
+        "the image's executable",
+        "/",
+    );
+    let problems = check_cases(&local, FIXTURE, &fixture_corpus());
+    drop(local);
+    buildah(&["rm", &container]);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// What cannot be deployed is said before anything compiles, with what to do instead.
 #[test]
 fn deploy_refuses_before_building_what_it_cannot_deploy() {
@@ -323,7 +381,11 @@ fn deploy_refuses_before_building_what_it_cannot_deploy() {
             None,
             "--to cloudflare, deno, netlify, vercel or genezio",
         ),
-        (vec!["--to", "server"], None, "docker build"),
+        (
+            vec!["--to", "server"],
+            None,
+            "--dry-run` builds the image here",
+        ),
         (vec!["--to", "genezio"], None, "--mode"),
         // The machine's Node 20 first on PATH: wrangler 4 would refuse it.
         (

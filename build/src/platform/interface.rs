@@ -51,7 +51,7 @@ pub trait Platform: Sync {
 
     /// Checks, before anything is built, that `gzrs deploy` can deploy to this platform: its
     /// tool is there (a missing one costs no compile), or an error says what to do instead.
-    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, _krate: &UserCrate, _dry_run: bool) -> Result<()> {
         anyhow::bail!(
             "the web folder is for any JavaScript runtime and has no deploy tool of its own: deploy with --to cloudflare, deno, netlify, vercel or genezio, or run it as its README says"
         )

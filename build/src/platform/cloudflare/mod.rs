@@ -96,7 +96,7 @@ impl Platform for Cloudflare {
         Runtime::Workerd.command(&workerd, out, port, &args.vars(krate.dir())?)
     }
 
-    fn check_deploy(&self, krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {
         WRANGLER.command(krate.dir()).map(drop)
     }
 

@@ -93,7 +93,7 @@ impl Platform for Deno {
         Ok(command)
     }
 
-    fn check_deploy(&self, krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {
         DENO.command(krate.dir()).map(drop)
     }
 

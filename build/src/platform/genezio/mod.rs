@@ -143,7 +143,7 @@ impl Platform for Genezio {
         Ok(command)
     }
 
-    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, _krate: &UserCrate, _dry_run: bool) -> Result<()> {
         lambda_local::find_genezio().map(drop)
     }
 

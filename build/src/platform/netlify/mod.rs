@@ -94,7 +94,7 @@ impl Platform for Netlify {
         Err(served_as_web("`netlify dev` needs a network"))
     }
 
-    fn check_deploy(&self, krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {
         NETLIFY.command(krate.dir()).map(drop)
     }
 

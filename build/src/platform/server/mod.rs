@@ -55,10 +55,39 @@ impl Platform for Server {
         DEFAULT_PORT
     }
 
-    fn check_deploy(&self, _krate: &UserCrate) -> Result<()> {
-        anyhow::bail!(
-            "a container host deploys an image, with its own tool: `gzrs build --platform server`, then `docker build -t my-service .` in its output and push the image (Cloud Run: `gcloud run deploy --source .` from the output; Fly.io: `fly launch`)"
-        )
+    /// A container host deploys an image with its own tool, so only the dry run is gzrs's: the
+    /// image, built with the first of buildah, podman and docker found.
+    fn check_deploy(&self, _krate: &UserCrate, dry_run: bool) -> Result<()> {
+        if !dry_run {
+            anyhow::bail!(
+                "a container host deploys an image with its own tool: `gzrs deploy --to server --dry-run` builds the image here, then push it and deploy it (Cloud Run: `gcloud run deploy --image`; Fly.io: `fly deploy --image`)"
+            );
+        }
+        image_builder().map(drop)
+    }
+
+    fn deploy(
+        &self,
+        krate: &UserCrate,
+        out: &Path,
+        _args: &BuildArgs,
+        _dry_run: bool,
+    ) -> Result<()> {
+        let builder = image_builder()?;
+        let tag = format!("{}:latest", krate.name);
+        let mut command = Command::new(builder);
+        if builder == "buildah" {
+            command.arg("bud");
+        } else {
+            command.arg("build");
+        }
+        command.args(["-t", &tag, "."]);
+        super::deploy_tool::run(&mut command, out, &format!("{builder} build"))?;
+        eprintln!(
+            "\nImage {tag} built from {} ({builder}). Push it to your registry and deploy it with your container host's tool.",
+            out.display()
+        );
+        Ok(())
     }
 
     fn serve_command(
@@ -75,6 +104,14 @@ impl Platform for Server {
             &args.vars(krate.dir())?,
         )
     }
+}
+
+/// The first image builder on PATH: buildah or podman (which need no daemon), else docker.
+fn image_builder() -> Result<&'static str> {
+    ["buildah", "podman", "docker"]
+        .into_iter()
+        .find(|tool| crate::which::which(tool).is_some())
+        .context("no image builder found: install docker, podman or buildah (Debian: apt-get install buildah, which needs no daemon)")
 }
 
 /// The executable's name in the output for `arch`, by Docker's names for the CPUs, so the

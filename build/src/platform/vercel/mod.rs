@@ -90,7 +90,7 @@ impl Platform for Vercel {
         Err(served_as_web("`vercel dev` needs a login"))
     }
 
-    fn check_deploy(&self, krate: &UserCrate) -> Result<()> {
+    fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {
         VERCEL.command(krate.dir()).map(drop)
     }
 
