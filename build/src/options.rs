@@ -15,7 +15,7 @@ use crate::wasm::WasmOptions;
 pub struct LocalArgs {
     #[command(flatten)]
     pub build: BuildArgs,
-    /// Port to serve on [default: 8083 for genezio, 8080 for web].
+    /// Port to serve on [default: 8083 for genezio, 8000 for deno, 8080 otherwise].
     #[arg(long)]
     pub port: Option<u16>,
     /// With `--platform web`: the JavaScript runtime that serves the build.
@@ -40,7 +40,7 @@ pub struct LocalArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct BuildArgs {
     /// How the service runs: `wasm` inside the Node class, or `native` as its own executable
-    /// [default with `--platform web`: wasm].
+    /// [default: wasm on every platform but genezio, native on server].
     #[arg(long, value_enum, required_if_eq("platform", "genezio"))]
     pub mode: Option<Mode>,
     /// Where it runs: `genezio` (a Genezio project), `web` (a fetch handler for Node, Bun, Deno
@@ -117,7 +117,7 @@ pub enum PlatformName {
     /// A Genezio project: genezio.yaml and a backend folder with the generated class.
     Genezio,
     /// A folder any JavaScript runtime serves: `handler.mjs` (`export default { fetch }`) for
-    /// Deno, Bun and Cloudflare Workers, and `server.mjs` for Node.
+    /// Bun and Deno, `server.mjs` for Node, and `worker.mjs` with `workerd.capnp` for workerd.
     Web,
     /// Static executables that serve HTTP on $PORT themselves, and a `FROM scratch`
     /// Dockerfile: for containers (native mode).

@@ -94,8 +94,15 @@ impl Profile {
 
     /// The opt-level the service's own code is compiled at.
     pub fn opt_level(&self) -> OptLevel {
-        self.release
-            .get("opt-level")
+        self.opt_level_under(std::env::var("CARGO_PROFILE_RELEASE_OPT_LEVEL").ok())
+    }
+
+    /// The opt-level cargo compiles with when `CARGO_PROFILE_RELEASE_OPT_LEVEL` is `env`: the
+    /// environment's, as cargo takes it over the manifest, else the profile's.
+    fn opt_level_under(&self, env: Option<String>) -> OptLevel {
+        env.map(Value::String)
+            .as_ref()
+            .or_else(|| self.release.get("opt-level"))
             .and_then(OptLevel::of)
             .unwrap_or(OptLevel::Number(3))
     }
@@ -201,6 +208,17 @@ mod tests {
             wasm.notes.is_empty(),
             "the same panic strategy, and the module ships stripped: {:?}",
             wasm.notes
+        );
+    }
+
+    #[test]
+    fn the_environments_opt_level_wins_as_cargos_does() {
+        let profile = Profile::for_build(Kind::Wasm, Some(&table("opt-level = 1")));
+        assert_eq!(profile.opt_level_under(None), OptLevel::Number(1));
+        assert_eq!(profile.opt_level_under(Some("z".into())), OptLevel::MinSize);
+        assert_eq!(
+            profile.opt_level_under(Some("2".into())),
+            OptLevel::Number(2)
         );
     }
 

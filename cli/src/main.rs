@@ -51,12 +51,13 @@ enum Command {
         /// Directory to create; its last component is the crate name.
         path: PathBuf,
     },
-    /// Build a service crate: a fetch handler (`--platform web`), a server (`--platform server`)
+    /// Build a service crate: a fetch handler (`--platform web`), a folder a platform's own
+    /// tool deploys (`cloudflare`, `deno`, `netlify`, `vercel`), a server (`--platform server`)
     /// or a Genezio project (the default, with `--mode`).
     ///
     /// A Genezio project (genezio.yaml and a backend folder) deploys with `genezio deploy` and
     /// runs with `genezio local`, unmodified; its routes are served at
-    /// `/<class>/<method>/<your routes>`. The web and server builds serve them at `/`, or under
+    /// `/<class>/<method>/<your routes>`. Every other platform serves them at `/`, or under
     /// `--base-path`. Class, method and the function that builds the service come from
     /// `[package.metadata.gzrs]` in the crate's Cargo.toml.
     ///
@@ -66,6 +67,8 @@ enum Command {
     #[command(after_help = "Examples:
   gzrs build --platform web                    # target/gzrs/web: handler.mjs, server.mjs, the module
   gzrs build --platform web --base-path /api   # the routes answer under /api
+  gzrs build --platform cloudflare             # target/gzrs/cloudflare: worker.mjs, wrangler.toml
+  gzrs build --platform vercel                 # target/gzrs/vercel: api/index.mjs, vercel.json
   gzrs build --platform server                 # executables for x86_64 and arm64, and a Dockerfile
   gzrs build --mode wasm                       # a Genezio project, wasm mode
   gzrs build --mode native --arch arm64        # a Genezio project for genezio-aws's CPU only

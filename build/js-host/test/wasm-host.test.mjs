@@ -129,6 +129,6 @@ test("a module that is missing or corrupt answers 500 saying so, and loading it 
   const corrupt = WasmHost.load(pathToFileURL(dir + "/").href, "./cut.wasm");
   const res = await corrupt.handle(request("GET", "/"));
   assert.equal(res.statusCode, 500);
-  assert.match(JSON.parse(res.body).error, /cannot be compiled.*Rebuild with `gzrs build --mode wasm`/);
+  assert.match(JSON.parse(res.body).error, /cannot be compiled.*Rebuild it with `gzrs build`/);
   await rm(dir, { recursive: true, force: true });
 });
