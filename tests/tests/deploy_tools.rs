@@ -372,7 +372,8 @@ fn the_server_image_builds_and_its_executable_serves_the_corpus() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// What cannot be deployed is said before anything compiles, with what to do instead.
+/// What cannot be deployed, or served locally, is said before anything compiles, with what to do
+/// instead.
 #[test]
 fn deploy_refuses_before_building_what_it_cannot_deploy() {
     let cases = [
@@ -394,6 +395,20 @@ fn deploy_refuses_before_building_what_it_cannot_deploy() {
             "wrangler needs Node.js 22.12 or later",
         ),
     ];
+    // `gzrs local` of a platform whose own local server cannot run here says what serves it.
+    for platform in ["netlify", "vercel"] {
+        let local = Command::new(gzrs())
+            .args(["local", "--platform", platform])
+            .arg(repo_root().join(FIXTURE))
+            .output()
+            .unwrap();
+        let log = said(&local);
+        assert!(!local.status.success(), "{platform}: {log}");
+        assert!(
+            log.contains("gzrs local --platform web") && !log.contains("Compiling"),
+            "{platform}: {log}"
+        );
+    }
     for (args, node, expected) in cases {
         let path = path_with(node.as_deref());
         let (output, _) = deploy("refused", &args, &path);

@@ -84,6 +84,11 @@ impl Platform for Netlify {
         super::web::DEFAULT_PORT
     }
 
+    /// Refused before anything is built: [`served_as_web`] says what serves it instead.
+    fn check_serving(&self, _krate: &UserCrate, _args: &LocalArgs) -> Result<()> {
+        Err(served_as_web("`netlify dev` needs a network"))
+    }
+
     fn serve_command(
         &self,
         _krate: &UserCrate,

@@ -80,6 +80,11 @@ impl Platform for Vercel {
         super::web::DEFAULT_PORT
     }
 
+    /// Refused before anything is built: [`served_as_web`] says what serves it instead.
+    fn check_serving(&self, _krate: &UserCrate, _args: &LocalArgs) -> Result<()> {
+        Err(served_as_web("`vercel dev` needs a login"))
+    }
+
     fn serve_command(
         &self,
         _krate: &UserCrate,
