@@ -106,36 +106,58 @@ impl ShippedSize {
             bytes: 0,
             gzipped: 0,
         };
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir)
-                .with_context(|| format!("could not read {}", dir.display()))?
-            {
-                let path = entry?.path();
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                if skip.iter().any(|s| name.ends_with(s)) {
-                    continue;
-                }
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("could not read {}", path.display()))?;
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                encoder.write_all(&bytes)?;
-                size.bytes += bytes.len() as u64;
-                size.gzipped += encoder.finish()?.len() as u64;
-            }
+        for path in files_under(dir, skip)? {
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(&bytes)?;
+            size.bytes += bytes.len() as u64;
+            size.gzipped += encoder.finish()?.len() as u64;
         }
         Ok(size)
+    }
+
+    /// The bytes of the files under `dir`, where a platform limits only those (nothing gzipped).
+    pub fn bytes_of_dir(dir: &Path) -> Result<u64> {
+        files_under(dir, &[])?
+            .iter()
+            .map(|path| {
+                Ok(std::fs::metadata(path)
+                    .with_context(|| format!("could not read {}", path.display()))?
+                    .len())
+            })
+            .sum()
     }
 
     /// "412 KiB, 160 KiB gzipped".
     pub fn describe(self) -> String {
         format!("{}, {} gzipped", human(self.bytes), human(self.gzipped))
     }
+}
+
+/// Every file under `dir`, those whose name ends with one of `skip` (and folders so named) left
+/// out.
+fn files_under(dir: &Path, skip: &[&str]) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("could not read {}", dir.display()))?
+        {
+            let path = entry?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if skip.iter().any(|s| name.ends_with(s)) {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// A byte count in KiB or MiB.

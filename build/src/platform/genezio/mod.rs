@@ -169,7 +169,7 @@ impl Platform for Genezio {
         for class in classes {
             let task = lambda_local::bundle(&genezio, out, &class, "aws", &work, args.verbose)?;
             let zipped = fs::metadata(work.join("bundle/bundle.zip"))?.len();
-            let unzipped = super::deploy_tool::ShippedSize::of_dir(&task, &[])?.bytes;
+            let unzipped = super::deploy_tool::ShippedSize::bytes_of_dir(&task)?;
             let verdict = if zipped <= LAMBDA_ZIPPED_LIMIT && unzipped <= LAMBDA_UNZIPPED_LIMIT {
                 "within"
             } else {

@@ -19,6 +19,9 @@ use crate::options::{BuildArgs, LocalArgs, Mode};
 use crate::template::{context, render};
 use crate::user_crate::UserCrate;
 
+/// Why `gzrs local` does not serve this output with the platform's own local server.
+const LOCAL_SERVER: &str = "`netlify dev` needs a network";
+
 /// netlify-cli, at the version this output is tested with.
 const NETLIFY: DeployTool = DeployTool {
     program: "netlify",
@@ -86,7 +89,7 @@ impl Platform for Netlify {
 
     /// Refused before anything is built: [`served_as_web`] says what serves it instead.
     fn check_serving(&self, _krate: &UserCrate, _args: &LocalArgs) -> Result<()> {
-        Err(served_as_web("`netlify dev` needs a network"))
+        Err(served_as_web(LOCAL_SERVER))
     }
 
     fn serve_command(
@@ -96,7 +99,7 @@ impl Platform for Netlify {
         _port: u16,
         _args: &LocalArgs,
     ) -> Result<Command> {
-        Err(served_as_web("`netlify dev` needs a network"))
+        Err(served_as_web(LOCAL_SERVER))
     }
 
     fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {

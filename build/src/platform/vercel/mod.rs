@@ -22,6 +22,9 @@ use crate::user_crate::UserCrate;
 /// The function's file.
 pub const FUNCTION: &str = "api/index.mjs";
 
+/// Why `gzrs local` does not serve this output with the platform's own local server.
+const LOCAL_SERVER: &str = "`vercel dev` needs a login";
+
 /// The Vercel CLI, at the version this output is tested with.
 const VERCEL: DeployTool = DeployTool {
     program: "vercel",
@@ -82,7 +85,7 @@ impl Platform for Vercel {
 
     /// Refused before anything is built: [`served_as_web`] says what serves it instead.
     fn check_serving(&self, _krate: &UserCrate, _args: &LocalArgs) -> Result<()> {
-        Err(served_as_web("`vercel dev` needs a login"))
+        Err(served_as_web(LOCAL_SERVER))
     }
 
     fn serve_command(
@@ -92,7 +95,7 @@ impl Platform for Vercel {
         _port: u16,
         _args: &LocalArgs,
     ) -> Result<Command> {
-        Err(served_as_web("`vercel dev` needs a login"))
+        Err(served_as_web(LOCAL_SERVER))
     }
 
     fn check_deploy(&self, krate: &UserCrate, _dry_run: bool) -> Result<()> {
@@ -124,13 +127,13 @@ impl Platform for Vercel {
             let _ = std::fs::remove_file(&project);
         }
         built?;
-        let mut size = ShippedSize::of_dir(&out.join("api"), &[])?;
-        size.bytes += ShippedSize::of_dir(&out.join(HOST_DIR), &[])?.bytes;
+        let bytes = ShippedSize::bytes_of_dir(&out.join("api"))?
+            + ShippedSize::bytes_of_dir(&out.join(HOST_DIR))?;
         eprintln!(
             "\nThe function Vercel built ({}): {} unzipped, {} Vercel's limit of {}.\nDeploy it with: gzrs deploy --to vercel",
             out.join(".vercel/output/functions/api/index.func").display(),
-            human(size.bytes),
-            if size.bytes <= UNZIPPED_LIMIT { "within" } else { "over" },
+            human(bytes),
+            if bytes <= UNZIPPED_LIMIT { "within" } else { "over" },
             human(UNZIPPED_LIMIT)
         );
         Ok(())

@@ -14,7 +14,6 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use super::interface::Platform;
-use crate::artifacts::Artifacts;
 use crate::files::write;
 use crate::js_host::write_host_file;
 use crate::options::{BuildArgs, LocalArgs, Mode};
@@ -44,8 +43,8 @@ impl Platform for Web {
     }
 
     fn write(&self, krate: &UserCrate, out: &Path, _mode: Mode, args: &BuildArgs) -> Result<()> {
-        let module = crate::wasm::build(krate, args.wasm_options())?;
-        write_folder(krate, out, module, args.base_path.as_deref())
+        let output = FetchOutput::compile_into(krate, args, out, true)?;
+        write_folder(krate, out, &output)
     }
 
     fn done_message(&self, out: &Path) -> String {
@@ -90,17 +89,10 @@ impl Platform for Web {
     }
 }
 
-/// Writes the fetch-handler folder for `module` (the wasm artifacts) into `out`: `handler.mjs`
-/// (Node through `server.mjs`, Bun, Deno with read access), `worker.mjs` and `workerd.capnp`
-/// (workerd), and the README.
-pub fn write_folder(
-    krate: &UserCrate,
-    out: &Path,
-    module: Artifacts,
-    base_path: Option<&str>,
-) -> Result<()> {
-    let output = FetchOutput::new(krate, base_path)?;
-    output.write_host(out, &module, true)?;
+/// Writes the fetch-handler folder's entries beside `gzrs/` (already written) into `out`:
+/// `handler.mjs` (Node through `server.mjs`, Bun, Deno with read access), `worker.mjs` and
+/// `workerd.capnp` (workerd), and the README.
+fn write_folder(krate: &UserCrate, out: &Path, output: &FetchOutput) -> Result<()> {
     output.write_entry(
         out,
         &Entry {
