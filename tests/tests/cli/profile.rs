@@ -31,17 +31,16 @@ fn the_users_release_profile_is_the_one_the_service_is_built_with() {
     .unwrap();
 
     let out = dir.join("out");
-    let built = gzrs(
-        &[
-            "build",
-            "--platform",
-            "web",
-            "--out",
-            out.to_str().unwrap(),
-            "profiled",
-        ],
-        &dir,
-    );
+    // The suite's own opt-level (scripts/test.sh) would win over the crate's, as cargo takes it.
+    let built = Command::new(gzrs_tests::gzrs())
+        .args(["build", "--platform", "web", "--out"])
+        .arg(&out)
+        .arg("profiled")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", gzrs_tests::shared_target_dir())
+        .env_remove("CARGO_PROFILE_RELEASE_OPT_LEVEL")
+        .output()
+        .expect("gzrs runs");
     let said = stderr(&built);
     assert!(built.status.success(), "{said}");
     assert!(
