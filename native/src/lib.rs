@@ -26,6 +26,8 @@
 pub mod http_server;
 pub mod integrity;
 pub mod lambda;
+#[cfg(target_arch = "x86_64")]
+mod memcpy;
 mod serve;
 pub mod sidecar;
 
