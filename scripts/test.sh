@@ -16,10 +16,6 @@ export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
 #   gzrs's own defaults are checked by build/src/profile.rs's tests.
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-false}"
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}"
-#   And at one opt-level: gzrs compiles a Lambda's executable at "z" and the server at 3, so a
-#   service tested as both would have its dependencies compiled twice. The user's profile winning
-#   is tested with this unset (tests/tests/cli/profile.rs).
-export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-3}"
 
 echo "==> cargo build -p gzrs"
 cargo build -p gzrs

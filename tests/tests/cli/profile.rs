@@ -31,7 +31,7 @@ fn the_users_release_profile_is_the_one_the_service_is_built_with() {
     .unwrap();
 
     let out = dir.join("out");
-    // The suite's own opt-level (scripts/test.sh) would win over the crate's, as cargo takes it.
+    // An opt-level in the environment would win over the crate's, as cargo takes it.
     let built = Command::new(gzrs_tests::gzrs())
         .args(["build", "--platform", "web", "--out"])
         .arg(&out)
