@@ -179,7 +179,8 @@ mod tests {
         let user =
             table("opt-level = 1\noverflow-checks = true\n[package.serde_json]\nopt-level = 's'\n");
         let profile = Profile::for_build(Kind::Server, Some(&user));
-        assert_eq!(profile.opt_level(), OptLevel::Number(1));
+        // Without an opt-level in the environment, which would win (the next test).
+        assert_eq!(profile.opt_level_under(None), OptLevel::Number(1));
         let section: Table = table(&profile.manifest_section());
         let release = section["profile"]["release"].as_table().unwrap();
         assert_eq!(release["overflow-checks"], Value::Boolean(true));
@@ -224,7 +225,8 @@ mod tests {
 
     #[test]
     fn wasm_opt_follows_the_opt_level() {
-        let level = |text: &str| Profile::for_build(Kind::Wasm, Some(&table(text))).opt_level();
+        let level =
+            |text: &str| Profile::for_build(Kind::Wasm, Some(&table(text))).opt_level_under(None);
         assert_eq!(level("opt-level = 'z'").wasm_opt_flag(), Some("-Oz"));
         assert_eq!(level("opt-level = 's'").wasm_opt_flag(), Some("-Os"));
         assert_eq!(level("opt-level = 2").wasm_opt_flag(), Some("-O2"));
